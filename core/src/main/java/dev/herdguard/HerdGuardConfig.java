@@ -1,0 +1,1370 @@
+package dev.herdguard;
+
+import dev.herdguard.internal.Durations;
+import dev.herdguard.internal.Spelling;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * All of herdguard's settings: immutable, thread-safe, and valid by construction.
+ *
+ * <p>A config comes from a {@link #builder() builder}, from {@link #fromProperties properties}, or
+ * from {@link #load()}, which reads, later winning: the defaults, {@code herdguard.properties} on
+ * the classpath, the file named by the system property {@code herdguard.config}, system properties,
+ * and environment variables ({@code HERDGUARD_RETRY_MAX_ATTEMPTS} for
+ * {@code herdguard.retry.max-attempts}). Each key is listed with its default and rule on its
+ * accessor; the README has them in one table.
+ *
+ * <p>The one idea to keep when changing this class: every key is one row of a table that names
+ * its builder setter, its parser and its formatter; a property value is parsed and handed to that
+ * setter, and {@link Builder#build()} alone checks the rules. There is
+ * no second copy of the fields to drift, and no second place where a rule could be forgotten. A
+ * value that cannot even be read ({@code abc} for a duration) is collected like a broken rule, so
+ * one {@link HerdGuardConfigException} lists every problem; nothing is clamped in silence.
+ *
+ * <p><b>Durations</b> read {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d}, or
+ * ISO-8601 ({@code PT30S}); {@code 0} alone needs no unit. A bare number ({@code 30}) and a
+ * fraction in the short form ({@code 1.5s}) are rejected, the latter with its whole-number
+ * spelling in the message ({@code write 1500ms}).
+ *
+ * <p><b>Per-operation overrides</b>: {@code herdguard.operations.<name>.<key>}, such as
+ * {@code herdguard.operations.login.retry.max-attempts=10}, apply to the operation
+ * {@link #forOperation(String) forOperation(name)} and beat the base key whatever source each came
+ * from. Names match {@code [a-z0-9][a-z0-9_-]*}. Every {@code retry.*}, {@code backoff.*},
+ * {@code breaker.*}, {@code token.*} and {@code check.*} key may be overridden; {@code state-dir}
+ * and {@code startup.*} may not, because there is one installation and one start, whatever the
+ * operation. An operation's config is validated whole like the base.
+ */
+public final class HerdGuardConfig {
+
+  static final String PREFIX = "herdguard.";
+  static final String OPERATIONS_PREFIX = "herdguard.operations.";
+  /** The system property that names a configuration file; read by {@link #load()} only. */
+  static final String CONFIG_FILE_PROPERTY = "herdguard.config";
+  static final Pattern OPERATION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+
+  private static final boolean PER_OPERATION = true;
+  private static final boolean INSTALLATION_WIDE = false;
+
+  // The key table. Order matters: it is the order of toProperties(), toString() and of problems.
+  // SETTINGS must be declared before the rows, which add themselves to it.
+  private static final List<Setting<?>> SETTINGS = new ArrayList<>();
+
+  private static final Setting<Path> STATE_DIR =
+      new Setting<>("state-dir", Kind.PATH, null, INSTALLATION_WIDE,
+          Builder::withStateDir);
+  private static final Setting<Duration> STARTUP_MAX_DELAY =
+      new Setting<>("startup.max-delay", Kind.DURATION, Duration.ofSeconds(60), INSTALLATION_WIDE,
+          Builder::withStartupMaxDelay);
+  private static final Setting<StartupJitter.Mode> STARTUP_MODE =
+      new Setting<>("startup.mode", Kind.MODE, StartupJitter.Mode.RANDOM, INSTALLATION_WIDE,
+          Builder::withStartupMode);
+  private static final Setting<Backoff.Strategy> BACKOFF_STRATEGY =
+      new Setting<>("backoff.strategy", Kind.STRATEGY, Backoff.Strategy.DECORRELATED_JITTER, PER_OPERATION,
+          Builder::withBackoffStrategy);
+  private static final Setting<Duration> BACKOFF_BASE =
+      new Setting<>("backoff.base", Kind.DURATION, Duration.ofMillis(500), PER_OPERATION,
+          Builder::withBackoffBase);
+  private static final Setting<Duration> BACKOFF_MAX =
+      new Setting<>("backoff.max", Kind.DURATION, Duration.ofSeconds(60), PER_OPERATION,
+          Builder::withBackoffMax);
+  private static final Setting<Integer> RETRY_MAX_ATTEMPTS =
+      new Setting<>("retry.max-attempts", Kind.INT, 6, PER_OPERATION,
+          Builder::withRetryMaxAttempts);
+  private static final Setting<Duration> RETRY_MAX_DURATION =
+      new Setting<>("retry.max-duration", Kind.DURATION, Duration.ofMinutes(5), PER_OPERATION,
+          Builder::withRetryMaxDuration);
+  private static final Setting<Duration> RETRY_AFTER_MAX =
+      new Setting<>("retry.retry-after.max", Kind.DURATION, Duration.ofMinutes(10), PER_OPERATION,
+          Builder::withRetryAfterMax);
+  private static final Setting<Double> RETRY_AFTER_SPREAD =
+      new Setting<>("retry.retry-after.spread", Kind.DOUBLE, 0.2, PER_OPERATION,
+          Builder::withRetryAfterSpread);
+  private static final Setting<Double> RETRY_BUDGET_RATIO =
+      new Setting<>("retry.budget.ratio", Kind.DOUBLE, 0.1, PER_OPERATION,
+          Builder::withRetryBudgetRatio);
+  private static final Setting<Double> RETRY_BUDGET_MIN_PER_SECOND =
+      new Setting<>("retry.budget.min-per-second", Kind.DOUBLE, 1.0, PER_OPERATION,
+          Builder::withRetryBudgetMinPerSecond);
+  private static final Setting<Double> BREAKER_FAILURE_RATE_THRESHOLD =
+      new Setting<>("breaker.failure-rate-threshold", Kind.DOUBLE, 50.0, PER_OPERATION,
+          Builder::withBreakerFailureRateThreshold);
+  private static final Setting<Integer> BREAKER_MINIMUM_CALLS =
+      new Setting<>("breaker.minimum-calls", Kind.INT, 20, PER_OPERATION,
+          Builder::withBreakerMinimumCalls);
+  private static final Setting<Integer> BREAKER_WINDOW =
+      new Setting<>("breaker.window", Kind.INT, 50, PER_OPERATION,
+          Builder::withBreakerWindow);
+  private static final Setting<Duration> BREAKER_OPEN_WAIT =
+      new Setting<>("breaker.open-wait", Kind.DURATION, Duration.ofSeconds(30), PER_OPERATION,
+          Builder::withBreakerOpenWait);
+  private static final Setting<Double> BREAKER_OPEN_WAIT_SPREAD =
+      new Setting<>("breaker.open-wait-spread", Kind.DOUBLE, 0.5, PER_OPERATION,
+          Builder::withBreakerOpenWaitSpread);
+  private static final Setting<Integer> BREAKER_HALF_OPEN_CALLS =
+      new Setting<>("breaker.half-open-calls", Kind.INT, 3, PER_OPERATION,
+          Builder::withBreakerHalfOpenCalls);
+  private static final Setting<Double> TOKEN_REFRESH_FROM =
+      new Setting<>("token.refresh-from", Kind.DOUBLE, 0.75, PER_OPERATION,
+          Builder::withTokenRefreshFrom);
+  private static final Setting<Double> TOKEN_REFRESH_UNTIL =
+      new Setting<>("token.refresh-until", Kind.DOUBLE, 0.9, PER_OPERATION,
+          Builder::withTokenRefreshUntil);
+  private static final Setting<Duration> TOKEN_MIN_REMAINING =
+      new Setting<>("token.min-remaining", Kind.DURATION, Duration.ofSeconds(30), PER_OPERATION,
+          Builder::withTokenMinRemaining);
+  private static final Setting<Duration> TOKEN_DEFAULT_LIFETIME =
+      new Setting<>("token.default-lifetime", Kind.DURATION, Duration.ofHours(1), PER_OPERATION,
+          Builder::withTokenDefaultLifetime);
+  private static final Setting<Duration> TOKEN_EXPIRY_WARNING =
+      new Setting<>("token.expiry-warning", Kind.DURATION, Duration.ofMinutes(15), PER_OPERATION,
+          Builder::withTokenExpiryWarning);
+  // Null means "<state-dir>/token": kept apart from an explicit path so that toBuilder() and
+  // toProperties() keep following the state dir.
+  private static final Setting<Path> TOKEN_FILE =
+      new Setting<>("token.file", Kind.PATH, null, PER_OPERATION,
+          Builder::withTokenFile);
+  private static final Setting<Duration> CHECK_INTERVAL =
+      new Setting<>("check.interval", Kind.DURATION, Duration.ofHours(6), PER_OPERATION,
+          Builder::withCheckInterval);
+  private static final Setting<Double> CHECK_SPREAD =
+      new Setting<>("check.spread", Kind.DOUBLE, 0.2, PER_OPERATION,
+          Builder::withCheckSpread);
+
+  private static final Map<String, Setting<?>> BY_KEY =
+      SETTINGS.stream().collect(Collectors.toUnmodifiableMap(s -> s.key, s -> s));
+  private static final List<String> KEYS =
+      SETTINGS.stream().map(s -> s.key).collect(Collectors.toUnmodifiableList());
+  private static final List<String> NAMES =
+      SETTINGS.stream().map(s -> s.name).collect(Collectors.toUnmodifiableList());
+  private static final List<String> OPERATION_NAMES =
+      SETTINGS.stream().filter(s -> s.perOperation).map(s -> s.name).collect(Collectors.toUnmodifiableList());
+
+  private static final HerdGuardConfig DEFAULTS = builder().build();
+
+  private final Object[] values;
+  private final Backoff backoff;
+  /** The effective config of each operation with overrides, by name. */
+  private final Map<String, HerdGuardConfig> operations;
+  /** Each operation's overrides in canonical text, by name, then by key without the prefix. */
+  private final Map<String, Map<String, String>> overrides;
+
+  private HerdGuardConfig(
+      Object[] values, Map<String, HerdGuardConfig> operations, Map<String, Map<String, String>> overrides) {
+    this.values = values;
+    this.backoff = Backoff.of(get(BACKOFF_STRATEGY), get(BACKOFF_BASE), get(BACKOFF_MAX));
+    this.operations = Collections.unmodifiableMap(operations);
+    this.overrides = Collections.unmodifiableMap(overrides);
+  }
+
+  /**
+   * A builder holding the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The config with every key at its default.
+   *
+   * @return the default config
+   */
+  public static HerdGuardConfig defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * Reads the configuration from its five sources, later winning:
+   * <ol>
+   *   <li>the defaults;
+   *   <li>{@code herdguard.properties} on the classpath, looked up in the thread's context class
+   *       loader, then in this class's loader (the first one found counts, so a test resource can
+   *       shadow a main one);
+   *   <li>the file named by the system property {@code herdguard.config} (or, when that is not set,
+   *       by the environment variable {@code HERDGUARD_CONFIG}); a missing file is an error;
+   *   <li>system properties whose names start with {@code herdguard.};
+   *   <li>environment variables whose names start with {@code HERDGUARD_}.
+   * </ol>
+   *
+   * <p>Both files are read as UTF-8 and belong to herdguard: a key in them without the
+   * {@code herdguard.} prefix, or set twice in one file, is an error. An environment variable
+   * names a key by upper-casing it and writing {@code _} for {@code .} and {@code -}:
+   * {@code HERDGUARD_RETRY_RETRY_AFTER_MAX} is {@code herdguard.retry.retry-after.max}. A
+   * {@code HERDGUARD_} variable that names no key is an error, like an unknown property key. For
+   * an override, {@code HERDGUARD_OPERATIONS_<NAME>_<KEY>}, the key is matched from the end; the
+   * name is lower-cased, and since {@code user-login} and {@code user_login} both become
+   * {@code USER_LOGIN}, the variable applies to the operation of that spelling already named in
+   * an earlier source, to {@code user_login} when none is, and is an error when both are.
+   *
+   * @return the validated config
+   * @throws HerdGuardConfigException listing every problem: unreadable or missing files, unknown
+   *     keys, values that cannot be read, rules broken
+   * @throws SecurityException if a security manager denies reading the properties, the
+   *     environment or a file
+   */
+  public static HerdGuardConfig load() {
+    return load(Thread.currentThread().getContextClassLoader(), System.getProperties(), System.getenv());
+  }
+
+  /** {@link #load()} with injected sources, for tests that must not touch the real ones. */
+  static HerdGuardConfig load(ClassLoader classLoader, Properties systemProperties, Map<String, String> env) {
+    return ConfigSources.read(classLoader, systemProperties, env).build();
+  }
+
+  /**
+   * A config from properties the caller read. Keys that do not start with {@code herdguard.} are
+   * ignored, so {@code System.getProperties()} or an application's own file can be passed whole;
+   * so is {@code herdguard.config}, which only {@link #load()} reads. Values are trimmed.
+   *
+   * @param properties the properties, including their defaults
+   * @return the validated config
+   * @throws HerdGuardConfigException listing every unknown {@code herdguard.} key, value that cannot
+   *     be read and rule broken
+   * @throws NullPointerException if {@code properties} is null
+   */
+  public static HerdGuardConfig fromProperties(Properties properties) {
+    Builder b = builder();
+    for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+      if (key.startsWith(PREFIX) && !key.equals(CONFIG_FILE_PROPERTY)) {
+        b.set(key, properties.getProperty(key));
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * This config with the overrides of operation {@code name} applied, or this config when that
+   * operation has none. The returned config has no operations of its own.
+   *
+   * @param name the operation's name, matching {@code [a-z0-9][a-z0-9_-]*}
+   * @return the operation's config
+   * @throws IllegalArgumentException if {@code name} is not a valid operation name
+   * @throws NullPointerException if {@code name} is null
+   */
+  public HerdGuardConfig forOperation(String name) {
+    Objects.requireNonNull(name, "name");
+    if (!OPERATION_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("operation name (" + name + ") must match " + OPERATION_NAME.pattern());
+    }
+    return operations.getOrDefault(name, this);
+  }
+
+  /**
+   * The names of the operations that have overrides, in alphabetical order.
+   *
+   * @return an unmodifiable set, empty for an operation's own config
+   */
+  public Set<String> operationNames() {
+    return Collections.unmodifiableSet(overrides.keySet());
+  }
+
+  /**
+   * A builder holding this config's values and operation overrides; building it unchanged gives
+   * an equal config.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    System.arraycopy(values, 0, b.values, 0, values.length);
+    overrides.forEach((name, keys) -> b.withOperation(name, keys));
+    return b;
+  }
+
+  /**
+   * This config as properties, every key with its value ({@code herdguard.state-dir} only when set,
+   * {@code herdguard.token.file} only when set apart from the state dir), plus each operation's
+   * overrides. {@code fromProperties(c.toProperties())} equals {@code c}.
+   *
+   * @return a new, mutable {@code Properties}
+   */
+  public Properties toProperties() {
+    Properties p = new Properties();
+    p.putAll(entries());
+    return p;
+  }
+
+  /**
+   * The folder where herdguard keeps the installation id and, unless {@link #tokenFile()} says
+   * otherwise, the token. Key {@code herdguard.state-dir}; default none. Installation-wide.
+   *
+   * @return the folder, or empty
+   */
+  public Optional<Path> stateDir() {
+    return Optional.ofNullable(get(STATE_DIR));
+  }
+
+  /**
+   * Upper bound of the delay before the first contact after start; zero turns the delay off. Key
+   * {@code herdguard.startup.max-delay}; default {@code 60s}; must be {@code >= 0}.
+   * Installation-wide.
+   *
+   * @return the bound
+   */
+  public Duration startupMaxDelay() {
+    return get(STARTUP_MAX_DELAY);
+  }
+
+  /**
+   * How the startup delay is drawn. Key {@code herdguard.startup.mode}: {@code random} (default) or
+   * {@code stable}, which needs {@link #stateDir()}, where the installation id is kept.
+   * Installation-wide.
+   *
+   * @return the mode
+   */
+  public StartupJitter.Mode startupMode() {
+    return get(STARTUP_MODE);
+  }
+
+  /**
+   * The backoff made of {@link #backoffStrategy()}, {@link #backoffBase()} and
+   * {@link #backoffMax()}.
+   *
+   * @return the backoff
+   */
+  public Backoff backoff() {
+    return backoff;
+  }
+
+  /**
+   * Key {@code herdguard.backoff.strategy}: {@code decorrelated-jitter} (default),
+   * {@code full-jitter} or {@code exponential}.
+   *
+   * @return the strategy
+   */
+  public Backoff.Strategy backoffStrategy() {
+    return get(BACKOFF_STRATEGY);
+  }
+
+  /**
+   * The first retry's scale. Key {@code herdguard.backoff.base}; default {@code 500ms}; must be
+   * {@code > 0}.
+   *
+   * @return the base
+   */
+  public Duration backoffBase() {
+    return get(BACKOFF_BASE);
+  }
+
+  /**
+   * Upper bound of one delay. Key {@code herdguard.backoff.max}; default {@code 60s}; must be
+   * {@code >= herdguard.backoff.base}.
+   *
+   * @return the bound
+   */
+  public Duration backoffMax() {
+    return get(BACKOFF_MAX);
+  }
+
+  /**
+   * Attempts including the first. Key {@code herdguard.retry.max-attempts}; default {@code 6}; must
+   * be {@code >= 1}.
+   *
+   * @return the number of attempts
+   */
+  public int retryMaxAttempts() {
+    return get(RETRY_MAX_ATTEMPTS);
+  }
+
+  /**
+   * No new attempt starts after this long. Key {@code herdguard.retry.max-duration}; default
+   * {@code 5m}; must be {@code > 0}.
+   *
+   * @return the bound
+   */
+  public Duration retryMaxDuration() {
+    return get(RETRY_MAX_DURATION);
+  }
+
+  /**
+   * The longest server hint ({@code Retry-After}) honoured; a longer one ends the retries. Key
+   * {@code herdguard.retry.retry-after.max}; default {@code 10m}; must be {@code > 0}.
+   *
+   * @return the bound
+   */
+  public Duration retryAfterMax() {
+    return get(RETRY_AFTER_MAX);
+  }
+
+  /**
+   * A hint {@code h} becomes a wait drawn in {@code [h, h * (1 + spread)]}. Key
+   * {@code herdguard.retry.retry-after.spread}; default {@code 0.2}; must be in {@code [0, 1]}.
+   *
+   * @return the spread
+   */
+  public double retryAfterSpread() {
+    return get(RETRY_AFTER_SPREAD);
+  }
+
+  /**
+   * Retries allowed per first attempt, per host. Key {@code herdguard.retry.budget.ratio}; default
+   * {@code 0.1}; must be in {@code [0, 1000]}.
+   *
+   * @return the ratio
+   */
+  public double retryBudgetRatio() {
+    return get(RETRY_BUDGET_RATIO);
+  }
+
+  /**
+   * Retries always allowed per second, per host. Key
+   * {@code herdguard.retry.budget.min-per-second}; default {@code 1}; must be a finite number
+   * {@code >= 0}.
+   *
+   * @return the floor
+   */
+  public double retryBudgetMinPerSecond() {
+    return get(RETRY_BUDGET_MIN_PER_SECOND);
+  }
+
+  /**
+   * Percent of failed calls that opens the breaker. Key
+   * {@code herdguard.breaker.failure-rate-threshold}; default {@code 50}; must be in
+   * {@code (0, 100]}.
+   *
+   * @return the threshold in percent
+   */
+  public double breakerFailureRateThreshold() {
+    return get(BREAKER_FAILURE_RATE_THRESHOLD);
+  }
+
+  /**
+   * Calls seen before the failure rate counts. Key {@code herdguard.breaker.minimum-calls}; default
+   * {@code 20}; must be {@code >= 1} and {@code <= herdguard.breaker.window}.
+   *
+   * @return the number of calls
+   */
+  public int breakerMinimumCalls() {
+    return get(BREAKER_MINIMUM_CALLS);
+  }
+
+  /**
+   * Calls in the breaker's sliding window. Key {@code herdguard.breaker.window}; default
+   * {@code 50}; must be {@code >= 1}.
+   *
+   * @return the window size
+   */
+  public int breakerWindow() {
+    return get(BREAKER_WINDOW);
+  }
+
+  /**
+   * Mean wait in the open state. Key {@code herdguard.breaker.open-wait}; default {@code 30s}; must
+   * be {@code > 0}.
+   *
+   * @return the mean wait
+   */
+  public Duration breakerOpenWait() {
+    return get(BREAKER_OPEN_WAIT);
+  }
+
+  /**
+   * The open wait is drawn in {@code [w * (1 - spread), w * (1 + spread)]}. Key
+   * {@code herdguard.breaker.open-wait-spread}; default {@code 0.5}; must be in {@code [0, 1)}, so
+   * that the wait stays above zero.
+   *
+   * @return the spread
+   */
+  public double breakerOpenWaitSpread() {
+    return get(BREAKER_OPEN_WAIT_SPREAD);
+  }
+
+  /**
+   * Trial calls in the half-open state. Key {@code herdguard.breaker.half-open-calls}; default
+   * {@code 3}; must be {@code >= 1}.
+   *
+   * @return the number of calls
+   */
+  public int breakerHalfOpenCalls() {
+    return get(BREAKER_HALF_OPEN_CALLS);
+  }
+
+  /**
+   * Proactive refresh starts at this fraction of the token's life. Key
+   * {@code herdguard.token.refresh-from}; default {@code 0.75}; must be in {@code (0, 1)} and
+   * {@code <= herdguard.token.refresh-until}.
+   *
+   * @return the fraction
+   */
+  public double tokenRefreshFrom() {
+    return get(TOKEN_REFRESH_FROM);
+  }
+
+  /**
+   * Proactive refresh happens at a random point before this fraction of the token's life. Key
+   * {@code herdguard.token.refresh-until}; default {@code 0.9}; must be in {@code (0, 1)}.
+   *
+   * @return the fraction
+   */
+  public double tokenRefreshUntil() {
+    return get(TOKEN_REFRESH_UNTIL);
+  }
+
+  /**
+   * A token with less left than this is treated as expired. Key
+   * {@code herdguard.token.min-remaining}; default {@code 30s}; must be {@code >= 0} and
+   * {@code < herdguard.token.default-lifetime}, or a token without an expiry would be expired on
+   * arrival.
+   *
+   * @return the margin
+   */
+  public Duration tokenMinRemaining() {
+    return get(TOKEN_MIN_REMAINING);
+  }
+
+  /**
+   * Lifetime given to a token that arrives without an expiry. Key
+   * {@code herdguard.token.default-lifetime}; default {@code 1h}; must be {@code > 0}.
+   *
+   * @return the lifetime
+   */
+  public Duration tokenDefaultLifetime() {
+    return get(TOKEN_DEFAULT_LIFETIME);
+  }
+
+  /**
+   * Warn when a token has less than this left and its refresh keeps failing. Key
+   * {@code herdguard.token.expiry-warning}; default {@code 15m}; must be {@code >= 0}.
+   *
+   * @return the warning margin
+   */
+  public Duration tokenExpiryWarning() {
+    return get(TOKEN_EXPIRY_WARNING);
+  }
+
+  /**
+   * Where the token is kept across restarts. Key {@code herdguard.token.file}; default
+   * {@code <state-dir>/token}, none when neither is set.
+   *
+   * @return the file, or empty
+   */
+  public Optional<Path> tokenFile() {
+    Path explicit = get(TOKEN_FILE);
+    if (explicit != null) {
+      return Optional.of(explicit);
+    }
+    return stateDir().map(dir -> dir.resolve("token"));
+  }
+
+  /**
+   * Period of a {@code PeriodicCheck}. Key {@code herdguard.check.interval}; default {@code 6h};
+   * must be {@code > 0}.
+   *
+   * @return the period
+   */
+  public Duration checkInterval() {
+    return get(CHECK_INTERVAL);
+  }
+
+  /**
+   * Each check period is drawn in {@code [i * (1 - spread), i * (1 + spread)]}. Key
+   * {@code herdguard.check.spread}; default {@code 0.2}; must be in {@code [0, 1)}.
+   *
+   * @return the spread
+   */
+  public double checkSpread() {
+    return get(CHECK_SPREAD);
+  }
+
+  /** Two configs are equal when every key and every operation override is. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HerdGuardConfig
+        && Arrays.equals(((HerdGuardConfig) o).values, values)
+        && ((HerdGuardConfig) o).overrides.equals(overrides);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(values) + overrides.hashCode();
+  }
+
+  /** Every key and its value, as {@link #toProperties()} writes them, in the key table's order. */
+  @Override
+  public String toString() {
+    return entries().entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(", ", "HerdGuardConfig{", "}"));
+  }
+
+  private Map<String, String> entries() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Setting<?> s : SETTINGS) {
+      if (values[s.index] != null) {
+        out.put(s.key, s.format(values[s.index]));
+      }
+    }
+    overrides.forEach((name, keys) ->
+        keys.forEach((key, value) -> out.put(OPERATIONS_PREFIX + name + "." + key, value)));
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T get(Setting<T> s) {
+    return (T) values[s.index];
+  }
+
+  /** Every key in the table without the {@code herdguard.} prefix, in order; for the sources. */
+  static List<String> settingNames() {
+    return NAMES;
+  }
+
+  /** "unknown key x", with the nearest known key when one is close. */
+  static String unknownKey(String key) {
+    return "unknown key " + key + suggestKey(key).map(s -> " (did you mean " + s + "?)").orElse("");
+  }
+
+  /**
+   * The known key nearest to an unknown one, if one is close. A key outside {@code herdguard.}
+   * (only a file or {@code Builder.set} can bring one) is matched whole, so {@code backoff.base}
+   * suggests {@code herdguard.backoff.base}.
+   */
+  static Optional<String> suggestKey(String key) {
+    if (!key.startsWith(PREFIX)) {
+      return Spelling.nearest(key, KEYS, '.');
+    }
+    String name = key.substring(PREFIX.length());
+    Optional<String> suggestion = Spelling.nearest(name, NAMES, '.').map(n -> PREFIX + n);
+    int dot = name.indexOf('.');
+    if (suggestion.isEmpty() && dot > 0) {
+      // herdguard.operation.login...: a typo in "operations" hides an override.
+      int d = Spelling.distance(name.substring(0, dot), "operations");
+      if (d > 0 && d <= 2) {
+        suggestion = Optional.of(OPERATIONS_PREFIX + name.substring(dot + 1));
+      }
+    }
+    return suggestion;
+  }
+
+  private static String unknownOperationKey(String label, String operation, String name) {
+    String prefix = OPERATIONS_PREFIX + operation + ".";
+    return "unknown key " + label
+        + Spelling.nearest(name, OPERATION_NAMES, '.').map(s -> " (did you mean " + prefix + s + "?)").orElse("");
+  }
+
+  /**
+   * Builds a {@link HerdGuardConfig}. Starts from the defaults. Not thread-safe; reusable: a
+   * config built from it does not change when the builder does afterwards.
+   *
+   * <p>Setters are named after the accessors ({@code withBackoffBase} for {@code backoffBase()}).
+   * {@link #set(String, String)} parses a property value and calls the same setter, so a value
+   * from a file and one from code meet the same rules in {@link #build()}, the only place rules
+   * are checked. For every key the last call wins, whether it was {@code set} or a setter; a
+   * {@code set} whose value cannot be read is reported by {@code build()} unless a later call for
+   * the same key replaces it.
+   */
+  public static final class Builder {
+
+    private final Object[] values = new Object[SETTINGS.size()];
+    /** Per key: the value as the user wrote it, for messages; null when set from code. */
+    private final String[] written = new String[SETTINGS.size()];
+    /** Per key: the key as the user wrote it (an environment variable's name); null for the key. */
+    private final String[] labels = new String[SETTINGS.size()];
+    /** Per key: why the last written value could not be read; null when it could. */
+    private final String[] unreadable = new String[SETTINGS.size()];
+    private final List<String> sourceProblems = new ArrayList<>();
+    private final List<String> unknownKeys = new ArrayList<>();
+    private final Map<String, Map<String, Written>> operations = new TreeMap<>();
+
+    private Builder() {
+      for (Setting<?> s : SETTINGS) {
+        values[s.index] = s.defaultValue;
+      }
+    }
+
+    /** A copy of the values of {@code other}, how they were written included, for an operation. */
+    private Builder(Builder other) {
+      System.arraycopy(other.values, 0, values, 0, values.length);
+      System.arraycopy(other.written, 0, written, 0, written.length);
+      System.arraycopy(other.labels, 0, labels, 0, labels.length);
+      System.arraycopy(other.unreadable, 0, unreadable, 0, unreadable.length);
+    }
+
+    /**
+     * Sets {@code herdguard.state-dir}.
+     *
+     * @param stateDir the folder, or null for none
+     * @return this builder
+     */
+    public Builder withStateDir(Path stateDir) {
+      return put(STATE_DIR, stateDir);
+    }
+
+    /**
+     * Sets {@code herdguard.startup.max-delay}; {@link Duration#ZERO} turns the delay off.
+     *
+     * @param maxDelay the bound
+     * @return this builder
+     * @throws NullPointerException if {@code maxDelay} is null
+     */
+    public Builder withStartupMaxDelay(Duration maxDelay) {
+      return put(STARTUP_MAX_DELAY, Objects.requireNonNull(maxDelay, "maxDelay"));
+    }
+
+    /**
+     * Sets {@code herdguard.startup.mode}.
+     *
+     * @param mode the mode
+     * @return this builder
+     * @throws NullPointerException if {@code mode} is null
+     */
+    public Builder withStartupMode(StartupJitter.Mode mode) {
+      return put(STARTUP_MODE, Objects.requireNonNull(mode, "mode"));
+    }
+
+    /**
+     * Sets {@code herdguard.backoff.strategy}.
+     *
+     * @param strategy the strategy
+     * @return this builder
+     * @throws NullPointerException if {@code strategy} is null
+     */
+    public Builder withBackoffStrategy(Backoff.Strategy strategy) {
+      return put(BACKOFF_STRATEGY, Objects.requireNonNull(strategy, "strategy"));
+    }
+
+    /**
+     * Sets {@code herdguard.backoff.base}.
+     *
+     * @param base the first retry's scale
+     * @return this builder
+     * @throws NullPointerException if {@code base} is null
+     */
+    public Builder withBackoffBase(Duration base) {
+      return put(BACKOFF_BASE, Objects.requireNonNull(base, "base"));
+    }
+
+    /**
+     * Sets {@code herdguard.backoff.max}.
+     *
+     * @param max the upper bound of one delay
+     * @return this builder
+     * @throws NullPointerException if {@code max} is null
+     */
+    public Builder withBackoffMax(Duration max) {
+      return put(BACKOFF_MAX, Objects.requireNonNull(max, "max"));
+    }
+
+    /**
+     * Sets {@code herdguard.backoff.strategy}, {@code herdguard.backoff.base} and
+     * {@code herdguard.backoff.max} from a backoff.
+     *
+     * @param backoff the backoff
+     * @return this builder
+     * @throws NullPointerException if {@code backoff} is null
+     */
+    public Builder withBackoff(Backoff backoff) {
+      Objects.requireNonNull(backoff, "backoff");
+      return withBackoffStrategy(backoff.strategy()).withBackoffBase(backoff.base()).withBackoffMax(backoff.max());
+    }
+
+    /**
+     * Sets {@code herdguard.retry.max-attempts}.
+     *
+     * @param maxAttempts attempts including the first
+     * @return this builder
+     */
+    public Builder withRetryMaxAttempts(int maxAttempts) {
+      return put(RETRY_MAX_ATTEMPTS, maxAttempts);
+    }
+
+    /**
+     * Sets {@code herdguard.retry.max-duration}.
+     *
+     * @param maxDuration no new attempt starts after this long
+     * @return this builder
+     * @throws NullPointerException if {@code maxDuration} is null
+     */
+    public Builder withRetryMaxDuration(Duration maxDuration) {
+      return put(RETRY_MAX_DURATION, Objects.requireNonNull(maxDuration, "maxDuration"));
+    }
+
+    /**
+     * Sets {@code herdguard.retry.retry-after.max}.
+     *
+     * @param max the longest server hint honoured
+     * @return this builder
+     * @throws NullPointerException if {@code max} is null
+     */
+    public Builder withRetryAfterMax(Duration max) {
+      return put(RETRY_AFTER_MAX, Objects.requireNonNull(max, "max"));
+    }
+
+    /**
+     * Sets {@code herdguard.retry.retry-after.spread}.
+     *
+     * @param spread the spread of a server hint
+     * @return this builder
+     */
+    public Builder withRetryAfterSpread(double spread) {
+      return put(RETRY_AFTER_SPREAD, number(spread));
+    }
+
+    /**
+     * Sets {@code herdguard.retry.budget.ratio}.
+     *
+     * @param ratio retries allowed per first attempt
+     * @return this builder
+     */
+    public Builder withRetryBudgetRatio(double ratio) {
+      return put(RETRY_BUDGET_RATIO, number(ratio));
+    }
+
+    /**
+     * Sets {@code herdguard.retry.budget.min-per-second}.
+     *
+     * @param minPerSecond retries always allowed per second
+     * @return this builder
+     */
+    public Builder withRetryBudgetMinPerSecond(double minPerSecond) {
+      return put(RETRY_BUDGET_MIN_PER_SECOND, number(minPerSecond));
+    }
+
+    /**
+     * Sets {@code herdguard.breaker.failure-rate-threshold}.
+     *
+     * @param percent percent of failed calls that opens the breaker
+     * @return this builder
+     */
+    public Builder withBreakerFailureRateThreshold(double percent) {
+      return put(BREAKER_FAILURE_RATE_THRESHOLD, number(percent));
+    }
+
+    /**
+     * Sets {@code herdguard.breaker.minimum-calls}.
+     *
+     * @param minimumCalls calls seen before the rate counts
+     * @return this builder
+     */
+    public Builder withBreakerMinimumCalls(int minimumCalls) {
+      return put(BREAKER_MINIMUM_CALLS, minimumCalls);
+    }
+
+    /**
+     * Sets {@code herdguard.breaker.window}.
+     *
+     * @param window calls in the sliding window
+     * @return this builder
+     */
+    public Builder withBreakerWindow(int window) {
+      return put(BREAKER_WINDOW, window);
+    }
+
+    /**
+     * Sets {@code herdguard.breaker.open-wait}.
+     *
+     * @param openWait mean wait in the open state
+     * @return this builder
+     * @throws NullPointerException if {@code openWait} is null
+     */
+    public Builder withBreakerOpenWait(Duration openWait) {
+      return put(BREAKER_OPEN_WAIT, Objects.requireNonNull(openWait, "openWait"));
+    }
+
+    /**
+     * Sets {@code herdguard.breaker.open-wait-spread}.
+     *
+     * @param spread the spread of the open wait
+     * @return this builder
+     */
+    public Builder withBreakerOpenWaitSpread(double spread) {
+      return put(BREAKER_OPEN_WAIT_SPREAD, number(spread));
+    }
+
+    /**
+     * Sets {@code herdguard.breaker.half-open-calls}.
+     *
+     * @param halfOpenCalls trial calls in the half-open state
+     * @return this builder
+     */
+    public Builder withBreakerHalfOpenCalls(int halfOpenCalls) {
+      return put(BREAKER_HALF_OPEN_CALLS, halfOpenCalls);
+    }
+
+    /**
+     * Sets {@code herdguard.token.refresh-from}.
+     *
+     * @param fraction of the token's life where proactive refresh starts
+     * @return this builder
+     */
+    public Builder withTokenRefreshFrom(double fraction) {
+      return put(TOKEN_REFRESH_FROM, number(fraction));
+    }
+
+    /**
+     * Sets {@code herdguard.token.refresh-until}.
+     *
+     * @param fraction of the token's life before which proactive refresh happens
+     * @return this builder
+     */
+    public Builder withTokenRefreshUntil(double fraction) {
+      return put(TOKEN_REFRESH_UNTIL, number(fraction));
+    }
+
+    /**
+     * Sets {@code herdguard.token.min-remaining}.
+     *
+     * @param minRemaining a token with less left is treated as expired
+     * @return this builder
+     * @throws NullPointerException if {@code minRemaining} is null
+     */
+    public Builder withTokenMinRemaining(Duration minRemaining) {
+      return put(TOKEN_MIN_REMAINING, Objects.requireNonNull(minRemaining, "minRemaining"));
+    }
+
+    /**
+     * Sets {@code herdguard.token.default-lifetime}.
+     *
+     * @param defaultLifetime lifetime of a token that arrives without an expiry
+     * @return this builder
+     * @throws NullPointerException if {@code defaultLifetime} is null
+     */
+    public Builder withTokenDefaultLifetime(Duration defaultLifetime) {
+      return put(TOKEN_DEFAULT_LIFETIME, Objects.requireNonNull(defaultLifetime, "defaultLifetime"));
+    }
+
+    /**
+     * Sets {@code herdguard.token.expiry-warning}.
+     *
+     * @param expiryWarning warn when a failing token has less than this left
+     * @return this builder
+     * @throws NullPointerException if {@code expiryWarning} is null
+     */
+    public Builder withTokenExpiryWarning(Duration expiryWarning) {
+      return put(TOKEN_EXPIRY_WARNING, Objects.requireNonNull(expiryWarning, "expiryWarning"));
+    }
+
+    /**
+     * Sets {@code herdguard.token.file}.
+     *
+     * @param tokenFile the file, or null for the default, {@code <state-dir>/token}
+     * @return this builder
+     */
+    public Builder withTokenFile(Path tokenFile) {
+      return put(TOKEN_FILE, tokenFile);
+    }
+
+    /**
+     * Sets {@code herdguard.check.interval}.
+     *
+     * @param interval period of a periodic check
+     * @return this builder
+     * @throws NullPointerException if {@code interval} is null
+     */
+    public Builder withCheckInterval(Duration interval) {
+      return put(CHECK_INTERVAL, Objects.requireNonNull(interval, "interval"));
+    }
+
+    /**
+     * Sets {@code herdguard.check.spread}.
+     *
+     * @param spread the spread of each check period
+     * @return this builder
+     */
+    public Builder withCheckSpread(double spread) {
+      return put(CHECK_SPREAD, number(spread));
+    }
+
+    /**
+     * Replaces the overrides of operation {@code name}; an empty map removes them. Keys are written
+     * as after {@code herdguard.} ({@code retry.max-attempts}; a leading {@code herdguard.} is
+     * accepted too) and values as in properties ({@code 10}, {@code 250ms}). The name, the keys and
+     * the values are checked by {@link #build()}, which names each offender by its full key,
+     * {@code herdguard.operations.<name>.<key>}.
+     *
+     * @param name the operation's name, matching {@code [a-z0-9][a-z0-9_-]*}
+     * @param overrides the keys to override and their values
+     * @return this builder
+     * @throws NullPointerException if {@code name}, {@code overrides} or one of its keys or values
+     *     is null
+     */
+    public Builder withOperation(String name, Map<String, String> overrides) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(overrides, "overrides");
+      Map<String, Written> copy = new LinkedHashMap<>();
+      overrides.forEach((key, value) -> {
+        String k = Objects.requireNonNull(key, "key").startsWith(PREFIX) ? key.substring(PREFIX.length()) : key;
+        String text = Objects.requireNonNull(value, "value").strip();
+        copy.put(k, new Written(text, OPERATIONS_PREFIX + name + "." + k));
+      });
+      if (copy.isEmpty()) {
+        operations.remove(name);
+      } else {
+        operations.put(name, copy);
+      }
+      return this;
+    }
+
+    /**
+     * Sets a key from its property form: parses {@code value} and calls the key's setter, or for
+     * {@code herdguard.operations.<name>.<key>} adds that override. The value is trimmed; for
+     * {@code herdguard.state-dir} and {@code herdguard.token.file} an empty value means "not set".
+     * Nothing is thrown here: an unknown key or a value that cannot be read is reported by
+     * {@link #build()} with every other problem.
+     *
+     * @param key the full key, such as {@code herdguard.backoff.base}
+     * @param value the value as written, such as {@code 250ms}
+     * @return this builder
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     */
+    public Builder set(String key, String value) {
+      return set(key, value, key);
+    }
+
+    /** {@link #set(String, String)}, naming the key in messages as {@code label}. */
+    Builder set(String key, String value, String label) {
+      Objects.requireNonNull(key, "key");
+      String text = Objects.requireNonNull(value, "value").strip();
+      if (key.startsWith(OPERATIONS_PREFIX)) {
+        String rest = key.substring(OPERATIONS_PREFIX.length());
+        int dot = rest.indexOf('.');
+        if (dot >= 0 && dot < rest.length() - 1) {
+          operations.computeIfAbsent(rest.substring(0, dot), n -> new LinkedHashMap<>())
+              .put(rest.substring(dot + 1), new Written(text, label));
+          return this;
+        }
+      }
+      Setting<?> s = BY_KEY.get(key);
+      if (s == null) {
+        unknownKeys.add(key.equals(CONFIG_FILE_PROPERTY)
+            ? key + " (" + text + ") names a file for HerdGuardConfig.load() and can only be a system property"
+            : unknownKey(key));
+        return this;
+      }
+      read(s, text, label);
+      return this;
+    }
+
+    /** Records a problem with a source (a missing file, an unknown environment variable). */
+    Builder problem(String problem) {
+      sourceProblems.add(problem);
+      return this;
+    }
+
+    /**
+     * Checks every rule and builds the config.
+     *
+     * @return the config
+     * @throws HerdGuardConfigException listing every problem, when there is at least one
+     */
+    public HerdGuardConfig build() {
+      // A set: an operation's problem that involves no override is the base's problem again.
+      Set<String> problems = new LinkedHashSet<>(sourceProblems);
+      problems.addAll(new Checker(this).problems());
+      problems.addAll(unknownKeys);
+      Map<String, Builder> operationBuilders = new TreeMap<>();
+      for (var op : operations.entrySet()) {
+        String name = op.getKey();
+        if (!OPERATION_NAME.matcher(name).matches()) {
+          String label = op.getValue().values().iterator().next().label;
+          problems.add("operation name (" + name + ") in " + label + " must match " + OPERATION_NAME.pattern());
+          continue;
+        }
+        Builder ob = new Builder(this);
+        for (var o : op.getValue().entrySet()) {
+          Setting<?> s = BY_KEY.get(PREFIX + o.getKey());
+          Written override = o.getValue();
+          if (s == null) {
+            problems.add(unknownOperationKey(override.label, name, o.getKey()));
+          } else if (!s.perOperation) {
+            problems.add(override.label + " (" + override.value + ") cannot be set per operation: "
+                + s.key + " is installation-wide");
+          } else {
+            ob.read(s, override.value, override.label);
+          }
+        }
+        problems.addAll(new Checker(ob).problems());
+        operationBuilders.put(name, ob);
+      }
+      if (!problems.isEmpty()) {
+        throw new HerdGuardConfigException(new ArrayList<>(problems));
+      }
+      Map<String, HerdGuardConfig> built = new TreeMap<>();
+      Map<String, Map<String, String>> canonical = new TreeMap<>();
+      operationBuilders.forEach((name, ob) -> {
+        built.put(name, new HerdGuardConfig(ob.values.clone(), Map.of(), Map.of()));
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (Setting<?> s : SETTINGS) {
+          if (operations.get(name).containsKey(s.name)) {
+            keys.put(s.name, ob.values[s.index] == null ? "" : s.format(ob.values[s.index]));
+          }
+        }
+        canonical.put(name, Collections.unmodifiableMap(keys));
+      });
+      return new HerdGuardConfig(values.clone(), built, canonical);
+    }
+
+    private <T> Builder put(Setting<T> s, T value) {
+      values[s.index] = value;
+      written[s.index] = null;
+      labels[s.index] = null;
+      unreadable[s.index] = null;
+      return this;
+    }
+
+    private <T> void read(Setting<T> s, String text, String label) {
+      try {
+        s.setter.accept(this, s.kind.parser.apply(text));
+      } catch (IllegalArgumentException e) {
+        // Keep the previous value; the key is reported and left out of every other rule.
+        unreadable[s.index] = label + " (" + text + ") " + e.getMessage();
+      }
+      written[s.index] = text;
+      labels[s.index] = label.equals(s.key) ? null : label;
+    }
+
+    /** How the key is named in messages: as the user wrote it. */
+    String name(Setting<?> s) {
+      return labels[s.index] != null ? labels[s.index] : s.key;
+    }
+
+    /** How the value is shown in messages: as the user wrote it, else in its short form. */
+    String shown(Setting<?> s) {
+      if (written[s.index] != null) {
+        return written[s.index];
+      }
+      return values[s.index] == null ? "none" : s.format(values[s.index]);
+    }
+
+    private static Double number(double value) {
+      // -0.0 would print as 0 and come back as a different Double: keep one zero.
+      return value == 0.0 ? 0.0 : value;
+    }
+  }
+
+  /** An operation's override as written, and the key as written for messages. */
+  private static final class Written {
+    final String value;
+    final String label;
+
+    Written(String value, String label) {
+      this.value = value;
+      this.label = label;
+    }
+  }
+
+  /**
+   * The rules, checked against one builder's values. Each problem is filed under the key it names
+   * first, so problems come out in the key table's order; a key already reported is left out of
+   * the rules that compare it with another, which would only repeat the complaint.
+   */
+  private static final class Checker {
+    private final Builder b;
+    private final List<List<String>> byKey = new ArrayList<>();
+    private final boolean[] failed = new boolean[SETTINGS.size()];
+
+    Checker(Builder b) {
+      this.b = b;
+      for (Setting<?> s : SETTINGS) {
+        byKey.add(new ArrayList<>());
+        if (b.unreadable[s.index] != null) {
+          report(s, b.unreadable[s.index]);
+        }
+      }
+    }
+
+    List<String> problems() {
+      atLeast(STARTUP_MAX_DELAY, Duration.ZERO);
+      if (v(STARTUP_MODE) == StartupJitter.Mode.STABLE && v(STATE_DIR) == null && !failed[STATE_DIR.index]) {
+        rule(STARTUP_MODE, false, "requires " + STATE_DIR.key + ", where the installation id is kept");
+      }
+      above(BACKOFF_BASE, Duration.ZERO);
+      above(BACKOFF_MAX, Duration.ZERO);
+      compare(BACKOFF_MAX, v(BACKOFF_MAX).compareTo(v(BACKOFF_BASE)) >= 0, ">=", BACKOFF_BASE);
+      rule(RETRY_MAX_ATTEMPTS, v(RETRY_MAX_ATTEMPTS) >= 1, "must be >= 1");
+      above(RETRY_MAX_DURATION, Duration.ZERO);
+      above(RETRY_AFTER_MAX, Duration.ZERO);
+      range(RETRY_AFTER_SPREAD, v(RETRY_AFTER_SPREAD) >= 0 && v(RETRY_AFTER_SPREAD) <= 1, "[0, 1]");
+      range(RETRY_BUDGET_RATIO, v(RETRY_BUDGET_RATIO) >= 0 && v(RETRY_BUDGET_RATIO) <= 1000, "[0, 1000]");
+      double minPerSecond = v(RETRY_BUDGET_MIN_PER_SECOND);
+      rule(RETRY_BUDGET_MIN_PER_SECOND, minPerSecond >= 0 && Double.isFinite(minPerSecond),
+          "must be a finite number >= 0");
+      double threshold = v(BREAKER_FAILURE_RATE_THRESHOLD);
+      range(BREAKER_FAILURE_RATE_THRESHOLD, threshold > 0 && threshold <= 100, "(0, 100]");
+      rule(BREAKER_MINIMUM_CALLS, v(BREAKER_MINIMUM_CALLS) >= 1, "must be >= 1");
+      rule(BREAKER_WINDOW, v(BREAKER_WINDOW) >= 1, "must be >= 1");
+      compare(BREAKER_MINIMUM_CALLS, v(BREAKER_MINIMUM_CALLS) <= v(BREAKER_WINDOW), "<=", BREAKER_WINDOW);
+      above(BREAKER_OPEN_WAIT, Duration.ZERO);
+      double openWaitSpread = v(BREAKER_OPEN_WAIT_SPREAD);
+      range(BREAKER_OPEN_WAIT_SPREAD, openWaitSpread >= 0 && openWaitSpread < 1, "[0, 1)");
+      rule(BREAKER_HALF_OPEN_CALLS, v(BREAKER_HALF_OPEN_CALLS) >= 1, "must be >= 1");
+      range(TOKEN_REFRESH_FROM, v(TOKEN_REFRESH_FROM) > 0 && v(TOKEN_REFRESH_FROM) < 1, "(0, 1)");
+      range(TOKEN_REFRESH_UNTIL, v(TOKEN_REFRESH_UNTIL) > 0 && v(TOKEN_REFRESH_UNTIL) < 1, "(0, 1)");
+      compare(TOKEN_REFRESH_FROM, v(TOKEN_REFRESH_FROM) <= v(TOKEN_REFRESH_UNTIL), "<=", TOKEN_REFRESH_UNTIL);
+      atLeast(TOKEN_MIN_REMAINING, Duration.ZERO);
+      above(TOKEN_DEFAULT_LIFETIME, Duration.ZERO);
+      compare(TOKEN_MIN_REMAINING, v(TOKEN_MIN_REMAINING).compareTo(v(TOKEN_DEFAULT_LIFETIME)) < 0, "<",
+          TOKEN_DEFAULT_LIFETIME);
+      atLeast(TOKEN_EXPIRY_WARNING, Duration.ZERO);
+      above(CHECK_INTERVAL, Duration.ZERO);
+      range(CHECK_SPREAD, v(CHECK_SPREAD) >= 0 && v(CHECK_SPREAD) < 1, "[0, 1)");
+      List<String> all = new ArrayList<>();
+      byKey.forEach(all::addAll);
+      return all;
+    }
+
+    private void atLeast(Setting<Duration> s, Duration min) {
+      rule(s, v(s).compareTo(min) >= 0, "must be >= " + Durations.format(min));
+    }
+
+    private void above(Setting<Duration> s, Duration min) {
+      rule(s, v(s).compareTo(min) > 0, "must be > " + Durations.format(min));
+    }
+
+    private void range(Setting<Double> s, boolean ok, String interval) {
+      rule(s, ok, "must be in " + interval);
+    }
+
+    private void rule(Setting<?> s, boolean ok, String rule) {
+      if (!ok && !failed[s.index]) {
+        report(s, b.name(s) + " (" + b.shown(s) + ") " + rule);
+      }
+    }
+
+    /** A rule between two keys, checked only when each is fine on its own. */
+    private void compare(Setting<?> s, boolean ok, String relation, Setting<?> other) {
+      if (!ok && !failed[s.index] && !failed[other.index]) {
+        report(s, b.name(s) + " (" + b.shown(s) + ") must be " + relation + " "
+            + b.name(other) + " (" + b.shown(other) + ")");
+      }
+    }
+
+    private void report(Setting<?> s, String problem) {
+      failed[s.index] = true;
+      byKey.get(s.index).add(problem);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T v(Setting<T> s) {
+      return (T) b.values[s.index];
+    }
+  }
+
+  /**
+   * One row of the key table: the key, how its text is read and written, its default, whether an
+   * operation may override it, and the builder setter a property value goes through.
+   */
+  private static final class Setting<T> {
+    final int index;
+    final String key;
+    /** The key without {@code herdguard.}, as under {@code herdguard.operations.<name>.}. */
+    final String name;
+    final Kind<T> kind;
+    final T defaultValue;
+    final boolean perOperation;
+    final BiConsumer<Builder, T> setter;
+
+    Setting(String name, Kind<T> kind, T defaultValue, boolean perOperation, BiConsumer<Builder, T> setter) {
+      this.index = SETTINGS.size();
+      this.key = PREFIX + name;
+      this.name = name;
+      this.kind = kind;
+      this.defaultValue = defaultValue;
+      this.perOperation = perOperation;
+      this.setter = setter;
+      SETTINGS.add(this);
+    }
+
+    @SuppressWarnings("unchecked")
+    String format(Object value) {
+      return kind.formatter.apply((T) value);
+    }
+  }
+
+  /**
+   * How a type of value is read from and written to text. A parser's exception message is the
+   * rule the text breaks, worded to follow "key (value) ".
+   */
+  private static final class Kind<T> {
+    static final Kind<Duration> DURATION = new Kind<>(Durations::parse, Durations::format);
+    static final Kind<Integer> INT = new Kind<>(Kind::parseInt, String::valueOf);
+    static final Kind<Double> DOUBLE = new Kind<>(Kind::parseDouble, Kind::formatDouble);
+    static final Kind<Path> PATH = new Kind<>(Kind::parsePath, Path::toString);
+    static final Kind<Backoff.Strategy> STRATEGY =
+        enumKind(Backoff.Strategy.values(), Backoff.Strategy::key);
+    static final Kind<StartupJitter.Mode> MODE =
+        enumKind(StartupJitter.Mode.values(), StartupJitter.Mode::key);
+
+    private static final Pattern WHOLE = Pattern.compile("[+-]?[0-9]+");
+    // Stricter than Double.parseDouble, which also takes "NaN", "1d" and hexadecimal.
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
+
+    final Function<String, T> parser;
+    final Function<T, String> formatter;
+
+    private Kind(Function<String, T> parser, Function<T, String> formatter) {
+      this.parser = parser;
+      this.formatter = formatter;
+    }
+
+    private static Integer parseInt(String text) {
+      if (!WHOLE.matcher(text).matches()) {
+        throw new IllegalArgumentException("must be a whole number");
+      }
+      try {
+        return Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("is too large for a whole number");
+      }
+    }
+
+    private static Double parseDouble(String text) {
+      if (!DECIMAL.matcher(text).matches()) {
+        throw new IllegalArgumentException("must be a number such as 0.5");
+      }
+      double d = Double.parseDouble(text);
+      if (!Double.isFinite(d)) {
+        throw new IllegalArgumentException("is too large for a number");
+      }
+      return d;
+    }
+
+    private static String formatDouble(Double d) {
+      // 50.0 reads better as 50; Double.toString is exact for the rest, so values round-trip.
+      return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : Double.toString(d);
+    }
+
+    private static Path parsePath(String text) {
+      if (text.isEmpty()) {
+        return null;
+      }
+      try {
+        return Path.of(text);
+      } catch (InvalidPathException e) {
+        throw new IllegalArgumentException("must be a valid path: " + e.getReason());
+      }
+    }
+
+    private static <E> Kind<E> enumKind(E[] constants, Function<E, String> key) {
+      String names = Arrays.stream(constants).map(key).collect(Collectors.joining(", "));
+      return new Kind<>(text -> {
+        for (E e : constants) {
+          if (key.apply(e).equals(text)) {
+            return e;
+          }
+        }
+        throw new IllegalArgumentException("must be one of " + names);
+      }, key);
+    }
+  }
+}
