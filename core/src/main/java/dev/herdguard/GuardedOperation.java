@@ -1,0 +1,374 @@
+package dev.herdguard;
+
+import dev.herdguard.internal.Durations;
+import dev.herdguard.internal.Sleeper;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One guarded operation, such as a login or an update check: each call runs under the operation's
+ * circuit breaker, retries its failures with the operation's {@link Backoff}, spends the host's
+ * {@link RetryBudget} on each retry, honours (capped and spread) the wait a busy server asks for,
+ * and stops at {@code retry.max-attempts} or {@code retry.max-duration}.
+ *
+ * <p>Get one from {@link HerdGuard#operation(String)}; it is reusable and thread-safe, and meant to
+ * be shared: the breaker and the budget only protect the server if every call to it goes through
+ * the same operation.
+ *
+ * <p>What is retried: {@link java.io.IOException} (including {@link ServerBusyException} and socket
+ * timeouts) and {@link TimeoutException}. Anything else fails at once and is rethrown unchanged. A
+ * call that is interrupted or cancelled stops at once, during a backoff too, and gives its breaker
+ * permission back instead of counting a failure: a cancelled call says nothing about the server.
+ */
+public final class GuardedOperation {
+
+  private static final Logger log = LoggerFactory.getLogger(GuardedOperation.class);
+
+  private final String name;
+  private final CircuitBreaker breaker;
+  private final Backoff backoff;
+  private final int maxAttempts;
+  private final long maxDurationMillis;
+  private final RetryAfter retryAfter;
+  private final RetryBudget.Host budget;
+  private final String budgetKey;
+  private final InstantSource clock;
+  private final RandomGenerator random;
+  private final Supplier<ScheduledExecutorService> scheduler;
+  private final Sleeper sleeper;
+  private final HerdGuardListener listener;
+
+  GuardedOperation(String name, CircuitBreaker breaker, HerdGuardConfig config, RetryBudget.Host budget,
+      String budgetKey, InstantSource clock, RandomGenerator random,
+      Supplier<ScheduledExecutorService> scheduler, Sleeper sleeper, HerdGuardListener listener) {
+    this.name = name;
+    this.breaker = breaker;
+    this.backoff = config.backoff();
+    this.maxAttempts = config.retryMaxAttempts();
+    this.maxDurationMillis = config.retryMaxDuration().toMillis();
+    this.retryAfter = RetryAfter.of(config.retryAfterMax(), config.retryAfterSpread());
+    this.budget = budget;
+    this.budgetKey = budgetKey;
+    this.clock = clock;
+    this.random = random;
+    this.scheduler = scheduler;
+    this.sleeper = sleeper;
+    this.listener = listener;
+  }
+
+  /** The operation's name, with its host when it has one ({@code login@auth.example.com}). */
+  public String name() {
+    return name;
+  }
+
+  /** The operation's circuit breaker, for metrics and for tests. Do not reset it from production code. */
+  public CircuitBreaker circuitBreaker() {
+    return breaker;
+  }
+
+  /**
+   * Runs {@code callable} under this operation's breaker, retrying its retryable failures. The
+   * calling thread waits out each backoff (interruptibly, holding no monitor).
+   *
+   * @param callable the guarded code; it may run several times
+   * @param <T> the result type
+   * @return the callable's first successful result
+   * @throws HerdGuardException if the breaker is open, the retries or the retry budget are spent, or
+   *     the server asked for a wait longer than allowed
+   * @throws InterruptedException if the thread is interrupted while the call waits or runs
+   * @throws Exception the callable's own failure when it is not retried
+   */
+  public <T> T call(Callable<T> callable) throws Exception {
+    Objects.requireNonNull(callable, "callable");
+    Attempts attempts = new Attempts(clock.millis());
+    budget.recordFirstAttempt();
+    while (true) {
+      acquirePermission(attempts);
+      T result;
+      try {
+        result = callable.call();
+      } catch (Exception failure) {
+        if (isCancellation(failure)) {
+          breaker.releasePermission();
+          throw failure;
+        }
+        breaker.onError(0, TimeUnit.NANOSECONDS, failure);
+        if (!isRetryable(failure)) {
+          throw failure;
+        }
+        sleeper.sleep(nextDelayNanos(attempts, failure));
+        continue;
+      } catch (Error error) {
+        breaker.releasePermission();
+        throw error;
+      }
+      breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+      return result;
+    }
+  }
+
+  /**
+   * Runs an asynchronous call under this operation's breaker, retrying its retryable failures.
+   * Backoff waits are scheduled, never slept: no caller's thread blocks. Cancelling the returned
+   * future stops the call at once, during a backoff too; the call in flight, if any, is cancelled
+   * when its stage is a {@link CompletableFuture}.
+   *
+   * @param call starts one attempt; it may be invoked several times, on a scheduler thread for retries
+   * @param <T> the result type
+   * @return the first successful result, or the failure that ended the call: a
+   *     {@link HerdGuardException} or the call's own failure when it is not retried
+   */
+  public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<T>> call) {
+    Objects.requireNonNull(call, "call");
+    AsyncCall<T> async = new AsyncCall<>(call);
+    async.attempt();
+    return async.result;
+  }
+
+  private void acquirePermission(Attempts attempts) {
+    if (!breaker.tryAcquirePermission()) {
+      safely(() -> listener.onBreakerRejected(name));
+      throw new HerdGuardException(HerdGuardException.Reason.BREAKER_OPEN, name, attempts.count,
+          attempts.elapsed(), null,
+          name + ": circuit breaker is " + breaker.getState() + ", call not made"
+              + (attempts.count > 0 ? " (after " + attempts.count + " attempts)" : ""),
+          attempts.last);
+    }
+    attempts.count++;
+  }
+
+  /**
+   * After a retryable failure: the wait before the next attempt, or the reason there is none. This
+   * is the one place where a call decides to retry, shared by the blocking and the async forms.
+   */
+  private long nextDelayNanos(Attempts attempts, Throwable failure) {
+    attempts.last = failure;
+    if (attempts.count >= maxAttempts) {
+      throw exhausted(attempts, "retry.max-attempts=" + maxAttempts);
+    }
+    long delay;
+    Duration hint = failure instanceof ServerBusyException
+        ? ((ServerBusyException) failure).retryAfter().orElse(null) : null;
+    RetryAfter.Decision decision = hint == null ? null : retryAfter.decide(hint, random.nextDouble());
+    if (decision instanceof RetryAfter.Decision.GiveUp) {
+      safely(() -> listener.onRetryAfterTooLong(name, hint));
+      throw new HerdGuardException(HerdGuardException.Reason.RETRY_AFTER_TOO_LONG, name, attempts.count,
+          attempts.elapsed(), hint,
+          name + ": server asked to retry after " + Durations.format(hint)
+              + ", longer than retry.retry-after.max (" + Durations.format(retryAfter.max()) + ")",
+          failure);
+    } else if (decision instanceof RetryAfter.Decision.Wait) {
+      delay = ((RetryAfter.Decision.Wait) decision).delay().toNanos();
+    } else {
+      if (attempts.backoffs == null) {
+        attempts.backoffs = backoff.sequence(random);
+      }
+      delay = attempts.backoffs.nextDelayNanos();
+    }
+    if (attempts.elapsedMillis() + TimeUnit.NANOSECONDS.toMillis(delay) > maxDurationMillis) {
+      throw exhausted(attempts, "the next attempt would start after retry.max-duration ("
+          + Durations.format(Duration.ofMillis(maxDurationMillis)) + ")");
+    }
+    if (!budget.tryAcquireRetry()) {
+      log.warn("{}: retry budget for {} exhausted, not retrying (last failure: {})",
+          name, budgetKey, describe(failure));
+      safely(() -> listener.onBudgetExhausted(budgetKey));
+      throw new HerdGuardException(HerdGuardException.Reason.BUDGET_EXHAUSTED, name, attempts.count,
+          attempts.elapsed(), null,
+          name + ": retry budget for " + budgetKey + " exhausted after " + attempts.count
+              + " attempts; last failure: " + describe(failure),
+          failure);
+    }
+    Duration wait = Duration.ofNanos(delay);
+    if (log.isDebugEnabled()) {
+      log.debug("{}: attempt {} failed ({}), retrying in {}",
+          name, attempts.count, describe(failure), Durations.format(wait));
+    }
+    int attempt = attempts.count;
+    safely(() -> listener.onRetry(name, attempt, wait, failure));
+    return delay;
+  }
+
+  private HerdGuardException exhausted(Attempts attempts, String limit) {
+    Duration elapsed = attempts.elapsed();
+    safely(() -> listener.onRetriesExhausted(name, attempts.count, elapsed, attempts.last));
+    return new HerdGuardException(HerdGuardException.Reason.RETRIES_EXHAUSTED, name, attempts.count,
+        elapsed, null,
+        name + ": gave up after " + attempts.count + " attempts in " + Durations.format(elapsed)
+            + " (" + limit + "); last failure: " + describe(attempts.last),
+        attempts.last);
+  }
+
+  /** Retried by default: I/O failures (busy servers and socket timeouts included) and timeouts. */
+  static boolean isRetryable(Throwable failure) {
+    return (failure instanceof java.io.IOException && !isCancellation(failure))
+        || failure instanceof TimeoutException;
+  }
+
+  /**
+   * A failure that says the caller stopped waiting, not that the server failed. OkHttp's call
+   * timeout is an {@link InterruptedIOException} too, and ends the call as the caller asked.
+   */
+  static boolean isCancellation(Throwable failure) {
+    return failure instanceof InterruptedException
+        || failure instanceof CancellationException
+        || (failure instanceof InterruptedIOException && !(failure instanceof SocketTimeoutException));
+  }
+
+  private static String describe(Throwable failure) {
+    if (failure == null) {
+      return "none";
+    }
+    String message = failure.getMessage();
+    return message == null ? failure.getClass().getName() : failure.getClass().getName() + ": " + message;
+  }
+
+  private static void safely(Runnable event) {
+    try {
+      event.run();
+    } catch (RuntimeException e) {
+      log.warn("herdguard listener failed", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GuardedOperation[" + name + ", " + backoff + ", max-attempts=" + maxAttempts
+        + ", breaker=" + breaker.getState() + "]";
+  }
+
+  /** The state of one call's attempts. Confined to one thread at a time. */
+  private final class Attempts {
+    final long startMillis;
+    int count;
+    Throwable last;
+    BackoffSequence backoffs;
+
+    Attempts(long startMillis) {
+      this.startMillis = startMillis;
+    }
+
+    long elapsedMillis() {
+      return Math.max(0, clock.millis() - startMillis);
+    }
+
+    Duration elapsed() {
+      return Duration.ofMillis(elapsedMillis());
+    }
+  }
+
+  /** One asynchronous call: each attempt starts on the caller's thread or the scheduler's. */
+  private final class AsyncCall<T> {
+    final Supplier<? extends CompletionStage<T>> call;
+    final CompletableFuture<T> result = new CompletableFuture<>();
+    final Attempts attempts = new Attempts(clock.millis());
+    volatile CompletableFuture<T> inFlight;
+    volatile ScheduledFuture<?> pending;
+
+    AsyncCall(Supplier<? extends CompletionStage<T>> call) {
+      this.call = call;
+      budget.recordFirstAttempt();
+      result.whenComplete((value, failure) -> {
+        if (result.isCancelled()) {
+          ScheduledFuture<?> p = pending;
+          if (p != null) {
+            p.cancel(false);
+          }
+          CompletableFuture<T> f = inFlight;
+          if (f != null) {
+            f.cancel(true);
+          }
+        }
+      });
+    }
+
+    void attempt() {
+      if (result.isDone()) {
+        return;
+      }
+      try {
+        acquirePermission(attempts);
+      } catch (HerdGuardException open) {
+        result.completeExceptionally(open);
+        return;
+      }
+      // Exactly one of success, failure or release settles the permission of this attempt.
+      AtomicBoolean settled = new AtomicBoolean();
+      CompletableFuture<T> stage;
+      try {
+        stage = Objects.requireNonNull(call.get(), "call returned null").toCompletableFuture();
+      } catch (RuntimeException | Error e) {
+        stage = CompletableFuture.failedFuture(e);
+      }
+      inFlight = stage;
+      if (result.isCancelled() && settled.compareAndSet(false, true)) {
+        breaker.releasePermission();
+        stage.cancel(true);
+        return;
+      }
+      stage.whenComplete((value, error) -> {
+        if (!settled.compareAndSet(false, true)) {
+          return;
+        }
+        inFlight = null;
+        Throwable failure = unwrap(error);
+        if (failure == null) {
+          breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+          result.complete(value);
+        } else if (result.isCancelled() || isCancellation(failure)) {
+          breaker.releasePermission();
+          result.completeExceptionally(failure);
+        } else {
+          breaker.onError(0, TimeUnit.NANOSECONDS, failure);
+          retryOrFail(failure);
+        }
+      });
+    }
+
+    private void retryOrFail(Throwable failure) {
+      if (!isRetryable(failure)) {
+        result.completeExceptionally(failure);
+        return;
+      }
+      long delay;
+      try {
+        delay = nextDelayNanos(attempts, failure);
+      } catch (HerdGuardException stop) {
+        result.completeExceptionally(stop);
+        return;
+      }
+      pending = scheduler.get().schedule(this::attempt, delay, TimeUnit.NANOSECONDS);
+      if (result.isCancelled()) {
+        pending.cancel(false);
+      }
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,366 @@
+package dev.herdguard;
+
+import dev.herdguard.internal.Randoms;
+import dev.herdguard.internal.Sleeper;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalFunction;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * herdguard's facade: built once from a {@link HerdGuardConfig}, it hands out the startup delay,
+ * guarded operations, token caches and periodic checks, all configured from that one config and
+ * sharing one clock, one source of randomness, one retry budget and one scheduler.
+ *
+ * <pre>{@code
+ * HerdGuard guard = HerdGuard.create(HerdGuardConfig.load());
+ * guard.awaitStartup();                                   // spread the fleet's first contact
+ * Session s = guard.operation("login").call(() -> client.login(user));
+ * }</pre>
+ *
+ * <p>Create one per application and share it. Thread-safe. {@link #close()} stops the scheduler
+ * the guard created for itself (not one given to {@link Builder#withScheduler}).
+ */
+public final class HerdGuard implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(HerdGuard.class);
+  private static final Pattern OPERATION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+
+  private final HerdGuardConfig config;
+  private final InstantSource clock;
+  private final RandomGenerator random;
+  private final HerdGuardListener listener;
+  private final Sleeper sleeper;
+  private final ScheduledExecutorService givenScheduler;
+  private volatile ScheduledExecutorService ownScheduler;
+  private final RetryBudget budget;
+  private final ConcurrentHashMap<String, GuardedOperation> operations = new ConcurrentHashMap<>();
+  private final Cohort cohort;
+  private final Duration startupDelay;
+  private final long startedAtMillis;
+
+  private HerdGuard(Builder b) {
+    this.config = b.config;
+    this.clock = b.clock;
+    this.random = b.random;
+    this.listener = b.listener;
+    this.sleeper = b.sleeper;
+    this.givenScheduler = b.scheduler;
+    this.budget = RetryBudget.create(config.retryBudgetRatio(), config.retryBudgetMinPerSecond(), clock);
+    this.cohort = config.stateDir().map(Cohort::load).orElse(null);
+    this.startedAtMillis = clock.millis();
+    this.startupDelay = startupJitter().delay(random);
+  }
+
+  /**
+   * A guard with the system clock, thread-local randomness and a scheduler of its own.
+   *
+   * @throws NullPointerException if {@code config} is null
+   */
+  public static HerdGuard create(HerdGuardConfig config) {
+    return builder(config).build();
+  }
+
+  /**
+   * A builder for a guard whose clock, randomness, scheduler or listener are chosen by the caller:
+   * a simulation on virtual time, metrics.
+   *
+   * @throws NullPointerException if {@code config} is null
+   */
+  public static Builder builder(HerdGuardConfig config) {
+    return new Builder(config);
+  }
+
+  /** The configuration this guard was built from. */
+  public HerdGuardConfig config() {
+    return config;
+  }
+
+  /**
+   * The guarded operation called {@code name}, configured by {@code herdguard.operations.<name>.*}
+   * over the global keys. Its breaker and its retry budget are its own. The same name always
+   * returns the same operation.
+   *
+   * @param name lower-case letters, digits, {@code -} and {@code _}, starting with a letter or digit
+   * @throws IllegalArgumentException if {@code name} breaks that rule
+   */
+  public GuardedOperation operation(String name) {
+    checkName(name);
+    return operations.computeIfAbsent(name, n -> newOperation(n, n, n));
+  }
+
+  /**
+   * The guarded operation called {@code name} towards one host: a breaker per host, and the host's
+   * retry budget, which every operation towards that host shares.
+   *
+   * @throws IllegalArgumentException if {@code name} breaks the rule of {@link #operation(String)}
+   *     or {@code host} is blank
+   */
+  public GuardedOperation operation(String name, String host) {
+    checkName(name);
+    Objects.requireNonNull(host, "host");
+    if (host.isBlank()) {
+      throw new IllegalArgumentException("host (\"" + host + "\") must not be blank");
+    }
+    String key = name + "@" + host;
+    return operations.computeIfAbsent(key, k -> newOperation(name, k, host));
+  }
+
+  private GuardedOperation newOperation(String name, String displayName, String budgetKey) {
+    HerdGuardConfig c = config.forOperation(name);
+    CircuitBreaker breaker = CircuitBreaker.of(displayName, breakerConfig(c));
+    breaker.getEventPublisher().onStateTransition(e -> {
+      log.warn("{}: circuit breaker {} -> {}", displayName,
+          e.getStateTransition().getFromState(), e.getStateTransition().getToState());
+      try {
+        listener.onBreakerStateChange(displayName,
+            e.getStateTransition().getFromState(), e.getStateTransition().getToState());
+      } catch (RuntimeException failure) {
+        log.warn("herdguard listener failed", failure);
+      }
+    });
+    return new GuardedOperation(displayName, breaker, c, budget.forHost(budgetKey), budgetKey,
+        clock, random, this::scheduler, sleeper, listener);
+  }
+
+  private CircuitBreakerConfig breakerConfig(HerdGuardConfig c) {
+    long wait = c.breakerOpenWait().toMillis();
+    double spread = c.breakerOpenWaitSpread();
+    IntervalFunction jitteredWait = attempt -> openWaitMillis(wait, spread, random.nextDouble());
+    return CircuitBreakerConfig.custom()
+        .failureRateThreshold((float) c.breakerFailureRateThreshold())
+        .slidingWindow(c.breakerWindow(), c.breakerMinimumCalls(),
+            CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+        .permittedNumberOfCallsInHalfOpenState(c.breakerHalfOpenCalls())
+        .waitIntervalFunctionInOpenState(jitteredWait)
+        .recordException(GuardedOperation::isRetryable)
+        .clock(clock.withZone(ZoneOffset.UTC))
+        .writableStackTraceEnabled(false)
+        .build();
+  }
+
+  /**
+   * The open state's wait for one draw: uniform in {@code [w·(1−spread), w·(1+spread)]}, so the
+   * half-open probes of a fleet whose breakers opened together do not line up.
+   */
+  static long openWaitMillis(long waitMillis, double spread, double u) {
+    return Math.round(waitMillis * (1 - spread) + u * 2 * spread * waitMillis);
+  }
+
+  /**
+   * The delay before this process's first contact, drawn once when the guard was built from
+   * {@code herdguard.startup.max-delay} and {@code herdguard.startup.mode}.
+   */
+  public Duration startupDelay() {
+    return startupDelay;
+  }
+
+  /**
+   * Blocks until the startup delay, counted from when the guard was built, has passed; returns at
+   * once after that. Interruptible; holds no monitor.
+   *
+   * @throws InterruptedException if the thread is interrupted while it waits
+   */
+  public void awaitStartup() throws InterruptedException {
+    sleeper.sleep(TimeUnit.MILLISECONDS.toNanos(startupRemainingMillis()));
+  }
+
+  /** Completes when the startup delay has passed, without blocking any thread. */
+  public CompletableFuture<Void> startupAsync() {
+    long remaining = startupRemainingMillis();
+    if (remaining <= 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    scheduler().schedule(() -> ready.complete(null), remaining, TimeUnit.MILLISECONDS);
+    return ready;
+  }
+
+  private long startupRemainingMillis() {
+    return Math.max(0, startedAtMillis + startupDelay.toMillis() - clock.millis());
+  }
+
+  private StartupJitter startupJitter() {
+    Duration max = config.startupMaxDelay();
+    if (config.startupMode() == StartupJitter.Mode.STABLE) {
+      return StartupJitter.stable(max, cohort());
+    }
+    return StartupJitter.random(max);
+  }
+
+  /**
+   * This installation's cohort, from the installation id kept in {@code herdguard.state-dir}.
+   *
+   * @throws IllegalStateException if {@code herdguard.state-dir} is not set
+   */
+  public Cohort cohort() {
+    if (cohort == null) {
+      throw new IllegalStateException(
+          "herdguard.state-dir is not set: a cohort needs an installation id kept across restarts");
+    }
+    return cohort;
+  }
+
+  /**
+   * A login token cache configured from {@code herdguard.token.*}, kept in
+   * {@code herdguard.token.file} (or {@code <state-dir>/token}) when either is set.
+   *
+   * @param login logs in, or refreshes with the previous token
+   * @throws NullPointerException if {@code login} is null
+   */
+  public TokenCache tokenCache(TokenCache.Login login) {
+    TokenCache.Builder b = TokenCache.builder(login)
+        .withClock(clock)
+        .withRandom(random)
+        .withBackoff(config.backoff())
+        .withRefreshWindow(config.tokenRefreshFrom(), config.tokenRefreshUntil())
+        .withMinRemaining(config.tokenMinRemaining())
+        .withDefaultLifetime(config.tokenDefaultLifetime())
+        .withExpiryWarning(config.tokenExpiryWarning())
+        .withListener(listener);
+    config.tokenFile().ifPresent(b::withFile);
+    if (givenScheduler != null) {
+      b.withExecutor(givenScheduler);
+    }
+    return b.build();
+  }
+
+  /**
+   * A periodic check (an update check, say) configured from {@code herdguard.check.*}: first after
+   * what is left of the startup delay, then every jittered interval, remembering its last success
+   * in {@code herdguard.state-dir} when set. Call {@link PeriodicCheck#start()} to start it.
+   *
+   * @param name names the check in logs and its state file
+   * @param task the check; an exception counts as a failure and is retried with backoff
+   */
+  public PeriodicCheck periodicCheck(String name, Callable<?> task) {
+    PeriodicCheck.Builder b = PeriodicCheck.builder(name, task)
+        .withInterval(config.checkInterval())
+        .withSpread(config.checkSpread())
+        .withBackoff(config.backoff())
+        .withStartupDelay(Duration.ofMillis(startupRemainingMillis()))
+        .withClock(clock)
+        .withRandom(random)
+        .withScheduler(scheduler())
+        .withListener(listener);
+    config.stateDir().ifPresent(b::withStateDir);
+    return b.build();
+  }
+
+  private ScheduledExecutorService scheduler() {
+    if (givenScheduler != null) {
+      return givenScheduler;
+    }
+    ScheduledExecutorService s = ownScheduler;
+    if (s == null) {
+      synchronized (this) { // no waiting inside: creating an executor is quick
+        s = ownScheduler;
+        if (s == null) {
+          ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "herdguard-scheduler");
+            t.setDaemon(true);
+            return t;
+          });
+          e.setRemoveOnCancelPolicy(true);
+          ownScheduler = s = e;
+        }
+      }
+    }
+    return s;
+  }
+
+  /** Stops the scheduler this guard created, if any; a scheduler given to the builder is left running. */
+  @Override
+  public void close() {
+    ScheduledExecutorService s = ownScheduler;
+    if (s != null) {
+      s.shutdownNow();
+    }
+  }
+
+  private static void checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (!OPERATION_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("operation name (\"" + name
+          + "\") must be lower-case letters, digits, '-' and '_', starting with a letter or digit");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "HerdGuard[operations=" + operations.keySet() + ", startupDelay=" + startupDelay + "]";
+  }
+
+  /**
+   * Builds a {@link HerdGuard}. Not thread-safe; the last call of a setter wins.
+   */
+  public static final class Builder {
+    private final HerdGuardConfig config;
+    private InstantSource clock = InstantSource.system();
+    private RandomGenerator random = Randoms.threadLocal();
+    private HerdGuardListener listener = HerdGuardListener.NONE;
+    private ScheduledExecutorService scheduler;
+    private Sleeper sleeper = Sleeper.SYSTEM;
+
+    private Builder(HerdGuardConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** The clock every decision reads; the system clock by default. */
+    public Builder withClock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The source of every random draw. It is shared by all threads that use the guard, so it must be
+     * thread-safe; by default each draw comes from the calling thread's {@code ThreadLocalRandom}.
+     */
+    public Builder withRandom(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** Receives events for metrics. */
+    public Builder withListener(HerdGuardListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * The scheduler for asynchronous retries, the startup gate, token refreshes and periodic checks.
+     * By default the guard creates a single daemon thread and stops it on {@link HerdGuard#close()}.
+     */
+    public Builder withScheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** How blocking calls wait; tests and simulations move a fake clock instead of sleeping. */
+    Builder withSleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /**
+     * The guard. With {@code herdguard.state-dir} set it reads (or creates) the installation id
+     * there; a folder that cannot be written is logged and the guard keeps going.
+     */
+    public HerdGuard build() {
+      return new HerdGuard(this);
+    }
+  }
+}
