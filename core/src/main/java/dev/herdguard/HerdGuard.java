@@ -241,7 +241,8 @@ public final class HerdGuard implements AutoCloseable {
   /**
    * A periodic check (an update check, say) configured from {@code herdguard.check.*}: first after
    * what is left of the startup delay, then every jittered interval, remembering its last success
-   * in {@code herdguard.state-dir} when set. Call {@link PeriodicCheck#start()} to start it.
+   * in {@code herdguard.state-dir} when set. After a failure it backs off from interval/60 up to
+   * the interval. Call {@link PeriodicCheck#start()} to start it.
    *
    * @param name names the check in logs and its state file
    * @param task the check; an exception counts as a failure and is retried with backoff
@@ -250,7 +251,7 @@ public final class HerdGuard implements AutoCloseable {
     PeriodicCheck.Builder b = PeriodicCheck.builder(name, task)
         .withInterval(config.checkInterval())
         .withSpread(config.checkSpread())
-        .withBackoff(config.backoff())
+        // Not the calls' backoff (500ms..60s): a six-hourly check keeps its own, scaled to its interval.
         .withStartupDelay(Duration.ofMillis(startupRemainingMillis()))
         .withClock(clock)
         .withRandom(random)

@@ -100,7 +100,7 @@ class GuardedOperationTest {
     assertEquals(3, calls.get());
     assertEquals("reset #3", e.getCause().getMessage());
     assertEquals(Duration.ofMillis(2750), e.elapsed());
-    assertEquals("update-check: gave up after 3 attempts in 2.75s (retry.max-attempts=3); "
+    assertEquals("update-check: gave up after 3 attempts in 2750ms (retry.max-attempts=3); "
         + "last failure: java.io.IOException: reset #3", e.getMessage());
   }
 
@@ -160,8 +160,8 @@ class GuardedOperationTest {
     assertEquals("login: circuit breaker is OPEN, call not made", open.getMessage());
     assertTrue(events.contains("rejected login"));
 
-    // u = 0.5 draws the middle of [15s, 45s]: still open just before 30s, half-open at 30s.
-    clock.advance(Duration.ofSeconds(30).minusMillis(1));
+    // u = 0.5 draws the middle of [15s, 45s]: open until 30s have passed, half-open after.
+    clock.advance(Duration.ofSeconds(30));
     assertThrows(HerdGuardException.class, () -> op.call(calls::incrementAndGet));
     clock.advance(Duration.ofMillis(1));
     assertEquals(1, op.call(calls::incrementAndGet));
