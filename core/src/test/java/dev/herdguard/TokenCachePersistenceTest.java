@@ -89,7 +89,7 @@ class TokenCachePersistenceTest {
   }
 
   @Test
-  void restartWithAnExpiredTokenLogsInOnceWithItAsThePreviousToken() throws Exception {
+  void restartWithAnExpiredTokenSetsTheFileAsideWithAWarningAndLogsInAsIfAbsent() throws Exception {
     TokenCache first = cache(new TestLogin(clock), 1);
     Token old = fetch(first);
     first.close();
@@ -100,14 +100,16 @@ class TokenCachePersistenceTest {
     try (LogCapture logs = new LogCapture()) {
       restarted = cache(after, 2);
       assertEquals(Optional.empty(), restarted.peek());
-      assertEquals(1, logs.lines("too soon to use").size(), logs.text());
-      assertEquals(List.of(), logs.lines("WARN"), "an expired token is normal after a long pause");
+      assertEquals(1, logs.lines("WARN").size(), logs.text());
+      assertEquals(1, logs.lines("the stored token expired at").size(), logs.text());
+      assertFalse(logs.text().contains(old.value()), "no token value in the log");
     }
     Token renewed = fetch(restarted);
     assertEquals(1, after.calls());
-    // Its refresh token may still be good: the login function gets it.
-    assertEquals(Optional.of(old), after.previous.get(0));
-    assertEquals(List.of("token", "token.lock"), names(file().getParent()), "nothing set aside");
+    assertEquals(List.of(Optional.empty()), after.previous, "logged in as if there were no file");
+    List<String> names = names(file().getParent());
+    assertEquals(3, names.size(), names.toString());
+    assertTrue(names.get(1).startsWith("token.bad-"), names.toString());
     assertEquals(Optional.of(renewed), TokenStore.file(file()).load());
   }
 

@@ -547,11 +547,25 @@ public final class DefaultTokenCache implements TokenCache {
       install(t, now, after);
       log.info("using the stored token from {}; it expires at {}, no login needed", store, t.expiresAt().get());
     } else {
-      // Kept as the previous token: its attributes (a refresh token) may still serve the login.
-      previous = t;
-      log.info("the stored token in {} expires at {}, too soon to use; the first call logs in", store,
-          t.expiresAt().get());
+      // The rule: an expired (or nearly expired) file is set aside with a WARN and the cache
+      // logs in as if it were absent, with no previous token.
+      String problem = "the stored token expired at " + t.expiresAt().get()
+          + (t.expiresAt().get().isAfter(now) ? " (too soon to use)" : "");
+      String outcome;
+      try {
+        outcome = store instanceof FileTokenStore
+            ? ((FileTokenStore) store).setAsideIfStill(loaded.get(), problem)
+            : clearStore(problem);
+      } catch (IOException | RuntimeException e) {
+        outcome = problem + "; could not set it aside (" + e.getClass().getSimpleName() + ")";
+      }
+      log.warn("{}; logging in as if there were none", outcome);
     }
+  }
+
+  private String clearStore(String problem) throws IOException {
+    store.clear();
+    return problem + "; cleared from " + store;
   }
 
   /** Warns; the event goes to {@code after} when under the lock, else out at once. */

@@ -250,6 +250,28 @@ public final class FileTokenStore implements TokenStore {
     }
   }
 
+  /**
+   * Moves the file aside if it still holds {@code stale} (another process may have just replaced
+   * it with a good token, which must stay).
+   *
+   * @return the message for the warning
+   */
+  public String setAsideIfStill(Token stale, String problem) throws IOException {
+    try {
+      return withLock(() -> {
+        Read r = read();
+        if (r.problem == null && r.token != null && r.token.equals(stale)) {
+          return setAside(problem);
+        }
+        return "token file " + file + " was replaced meanwhile; nothing set aside";
+      });
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("token file " + file + " could not be set aside: " + e, e);
+    }
+  }
+
   /** Moves the bad file aside; returns the message for the warning. */
   private String setAside(String problem) {
     String stamp = BAD_STAMP.format(Instant.now());
