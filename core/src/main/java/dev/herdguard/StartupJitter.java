@@ -1,6 +1,7 @@
 package dev.herdguard;
 
 import dev.herdguard.internal.Randoms;
+import dev.herdguard.internal.Sleeper;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -69,15 +70,9 @@ public final class StartupJitter {
     }
   }
 
-  /** Sleeps the calling thread; a seam so that tests can record a wait instead of making it. */
-  @FunctionalInterface
-  interface Sleeper {
-    void sleepNanos(long nanos) throws InterruptedException;
-  }
-
   // Thread.sleep underneath: interruptible, holds no monitor, and on Java 21 a virtual thread
-  // unmounts from its carrier while it sleeps.
-  private static final Sleeper THREAD_SLEEP = TimeUnit.NANOSECONDS::sleep;
+  // unmounts from its carrier while it sleeps. Tests record the wait instead (withSleeper).
+  private static final Sleeper THREAD_SLEEP = Sleeper.SYSTEM;
 
   private static final StartupJitter OFF = new StartupJitter(Mode.RANDOM, Duration.ZERO, null, THREAD_SLEEP);
 
@@ -212,7 +207,7 @@ public final class StartupJitter {
     }
     Duration delay = delay(random);
     if (!delay.isZero()) {
-      sleeper.sleepNanos(delay.toNanos());
+      sleeper.sleep(delay.toNanos());
     }
     return delay;
   }

@@ -103,25 +103,9 @@ public final class DefaultTokenCache implements TokenCache {
     }
   }
 
-  private static final class Failure {
-    final LoginFailedException error;
-    final Instant retryAt;
+  private record Failure(LoginFailedException error, Instant retryAt) {}
 
-    Failure(LoginFailedException error, Instant retryAt) {
-      this.error = error;
-      this.retryAt = retryAt;
-    }
-  }
-
-  private static final class Outcome {
-    final Token token;
-    final boolean adopted;
-
-    Outcome(Token token, boolean adopted) {
-      this.token = token;
-      this.adopted = adopted;
-    }
-  }
+  private record Outcome(Token token, boolean adopted) {}
 
   /** Builds the cache and loads the stored token. */
   public DefaultTokenCache(TokenCacheSettings s) {
