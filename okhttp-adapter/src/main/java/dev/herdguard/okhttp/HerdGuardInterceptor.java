@@ -71,7 +71,8 @@ import okio.Timeout;
  *
  * <p>Immutable and thread-safe; one instance serves every call of a client, and may serve several
  * clients. Breakers and budgets belong to the {@link HerdGuard}: every client guarded with the same
- * guard shares them per host.
+ * guard shares them per host name, and keeps them for the guard's life, so guard calls to a known
+ * set of backends, not to hosts without number.
  */
 public final class HerdGuardInterceptor implements Interceptor {
 
@@ -191,7 +192,7 @@ public final class HerdGuardInterceptor implements Interceptor {
    */
   private final class GuardedCall implements Callable<Response>, GuardedOperation.RetryControl {
     private final Chain chain;
-    private final Call call;
+    private final Call httpCall;
     private final Request request;
     private final boolean repeatable;
     private final boolean hasDeadline;
@@ -201,12 +202,12 @@ public final class HerdGuardInterceptor implements Interceptor {
 
     GuardedCall(Chain chain, Request request) {
       this.chain = chain;
-      this.call = chain.call();
+      this.httpCall = chain.call();
       this.request = request;
       this.repeatable = RetryableRequests.isSafeToRepeat(request);
       // The call timeout started a moment earlier, when the call did: close enough for "no retry
       // would start after it", and OkHttp's own timeout still ends the call at the real deadline.
-      Timeout timeout = call.timeout();
+      Timeout timeout = httpCall.timeout();
       long now = System.nanoTime();
       long deadline = Long.MAX_VALUE;
       if (timeout.timeoutNanos() > 0) {
@@ -221,14 +222,14 @@ public final class HerdGuardInterceptor implements Interceptor {
 
     @Override
     public Response call() throws IOException {
-      if (call.isCanceled()) {
+      if (httpCall.isCanceled()) {
         throw new CallCanceled(null);
       }
       Response response;
       try {
         response = chain.proceed(request);
       } catch (IOException e) {
-        if (call.isCanceled()) {
+        if (httpCall.isCanceled()) {
           throw new CallCanceled(e);
         }
         throw e;
@@ -245,8 +246,8 @@ public final class HerdGuardInterceptor implements Interceptor {
     @Override
     public Optional<String> refuseRetry(long delayNanos) {
       if (!repeatable) {
-        return Optional.of(request.method() + " " + request.url().host()
-            + " is not safe to repeat (see RetryableRequests)");
+        return Optional.of(describe(request)
+            + " is not safe to repeat (tag it with RetryableRequests.TAG if it is)");
       }
       if (hasDeadline && delayNanos > deadlineNanos - System.nanoTime()) {
         return Optional.of("the next attempt, in " + TimeUnit.NANOSECONDS.toMillis(delayNanos)
@@ -263,7 +264,7 @@ public final class HerdGuardInterceptor implements Interceptor {
         // Before the wait, not after: the connection goes back to the pool instead of idling here.
         closeQuietly(discarded);
       }
-      sleeper.sleep(call, delayNanos);
+      sleeper.sleep(httpCall, delayNanos);
     }
 
     /** What the caller gets when herdguard stopped the call. */

@@ -160,7 +160,6 @@ public final class HerdGuardOkHttp {
 
   @Override
   public String toString() {
-    return "HerdGuardOkHttp[startupGate=" + startupGate + ", tokens=" + (tokens != null)
-        + ", " + interceptor.build() + "]";
+    return "HerdGuardOkHttp[startupGate=" + startupGate + ", tokens=" + (tokens != null) + "]";
   }
 }
