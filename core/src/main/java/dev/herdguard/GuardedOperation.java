@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +57,7 @@ public final class GuardedOperation {
   private final RandomGenerator random;
   private final Supplier<ScheduledExecutorService> scheduler;
   private final Sleeper sleeper;
+  private final RetryControl sleeping;
   private final HerdGuardListener listener;
 
   GuardedOperation(String name, CircuitBreaker breaker, HerdGuardConfig config, RetryBudget.Host budget,
@@ -73,6 +75,7 @@ public final class GuardedOperation {
     this.random = random;
     this.scheduler = scheduler;
     this.sleeper = sleeper;
+    this.sleeping = sleeper::sleep;
     this.listener = listener;
   }
 
@@ -99,7 +102,28 @@ public final class GuardedOperation {
    * @throws Exception the callable's own failure when it is not retried
    */
   public <T> T call(Callable<T> callable) throws Exception {
+    return call(callable, sleeping);
+  }
+
+  /**
+   * Runs {@code callable} like {@link #call(Callable)}, but lets {@code control} refuse a retry and
+   * do the waiting between attempts. For a caller that must end a wait early or knows a retry is
+   * useless: an HTTP call that can be cancelled, has a deadline of its own, or carries a request
+   * that must not be sent twice.
+   *
+   * @param callable the guarded code; it may run several times
+   * @param control asked before each retry whether it may happen, then waits for it
+   * @param <T> the result type
+   * @return the callable's first successful result
+   * @throws HerdGuardException if the breaker is open, the retries or the retry budget are spent, the
+   *     server asked for a wait longer than allowed, or {@code control} refused a retry
+   * @throws InterruptedException if the thread is interrupted while the call runs, or
+   *     {@code control}'s wait throws it
+   * @throws Exception the callable's own failure when it is not retried
+   */
+  public <T> T call(Callable<T> callable, RetryControl control) throws Exception {
     Objects.requireNonNull(callable, "callable");
+    Objects.requireNonNull(control, "control");
     Attempts attempts = new Attempts(clock.millis());
     budget.recordFirstAttempt();
     while (true) {
@@ -116,7 +140,7 @@ public final class GuardedOperation {
         if (!isRetryable(failure)) {
           throw failure;
         }
-        sleeper.sleep(nextDelayNanos(attempts, failure));
+        control.await(nextDelayNanos(attempts, failure, control));
         continue;
       } catch (Error error) {
         breaker.releasePermission();
@@ -161,7 +185,7 @@ public final class GuardedOperation {
    * After a retryable failure: the wait before the next attempt, or the reason there is none. This
    * is the one place where a call decides to retry, shared by the blocking and the async forms.
    */
-  private long nextDelayNanos(Attempts attempts, Throwable failure) {
+  private long nextDelayNanos(Attempts attempts, Throwable failure, RetryControl control) {
     attempts.last = failure;
     if (attempts.count >= maxAttempts) {
       throw exhausted(attempts, "retry.max-attempts=" + maxAttempts);
@@ -188,6 +212,11 @@ public final class GuardedOperation {
     if (attempts.elapsedMillis() + TimeUnit.NANOSECONDS.toMillis(delay) > maxDurationMillis) {
       throw exhausted(attempts, "the next attempt would start after retry.max-duration ("
           + Durations.format(Duration.ofMillis(maxDurationMillis)) + ")");
+    }
+    // Asked before the budget, so that a retry the caller refuses costs the host no retry.
+    Optional<String> refused = control == null ? Optional.empty() : control.refuseRetry(delay);
+    if (refused.isPresent()) {
+      throw exhausted(attempts, refused.get());
     }
     if (!budget.tryAcquireRetry()) {
       log.warn("{}: retry budget for {} exhausted, not retrying (last failure: {})",
@@ -217,6 +246,42 @@ public final class GuardedOperation {
         name + ": gave up after " + attempts.count + " attempts in " + Durations.format(elapsed)
             + " (" + limit + "); last failure: " + describe(attempts.last),
         attempts.last);
+  }
+
+  /**
+   * A blocking call's say over its own retries, for {@link GuardedOperation#call(Callable,
+   * RetryControl)}: whether it allows the next one, and how it waits for it. One is made per call
+   * by the code that knows the call (an HTTP adapter that can see a cancel or a deadline); it is
+   * used on the calling thread only.
+   */
+  @FunctionalInterface
+  public interface RetryControl {
+
+    /**
+     * Whether the retry due after {@code delayNanos} may happen. Asked after a retryable failure,
+     * once the operation's own limits (attempts, duration, server hint) allow the retry and before
+     * the host's retry budget is spent, so a refused retry costs the budget nothing. A reason ends
+     * the call with {@link HerdGuardException.Reason#RETRIES_EXHAUSTED}, the failure as its cause and
+     * the reason in its message.
+     *
+     * @param delayNanos the wait before the retry
+     * @return empty to allow the retry, or why it must not happen (such as "POST is not safe to
+     *     repeat"); by default empty
+     */
+    default Optional<String> refuseRetry(long delayNanos) {
+      return Optional.empty();
+    }
+
+    /**
+     * Waits {@code delayNanos} before the next attempt, holding no monitor. Returning starts the
+     * attempt; throwing ends the call at once without one. The failed attempt has already been
+     * counted by the breaker, and no permission is held during the wait.
+     *
+     * @param delayNanos the wait, {@code >= 0}
+     * @throws InterruptedException to end the call: the thread was interrupted, or the caller
+     *     cancelled it
+     */
+    void await(long delayNanos) throws InterruptedException;
   }
 
   /** Retried by default: I/O failures (busy servers and socket timeouts included) and timeouts. */
@@ -352,7 +417,7 @@ public final class GuardedOperation {
       }
       long delay;
       try {
-        delay = nextDelayNanos(attempts, failure);
+        delay = nextDelayNanos(attempts, failure, null);
       } catch (HerdGuardException stop) {
         result.completeExceptionally(stop);
         return;

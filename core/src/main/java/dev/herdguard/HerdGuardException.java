@@ -19,7 +19,10 @@ public final class HerdGuardException extends RuntimeException {
   public enum Reason {
     /** The circuit breaker was open: the call was not made (fail fast). */
     BREAKER_OPEN,
-    /** {@code retry.max-attempts} attempts failed, or another would start after {@code retry.max-duration}. */
+    /**
+     * {@code retry.max-attempts} attempts failed, another would start after {@code
+     * retry.max-duration}, or the caller's {@link GuardedOperation.RetryControl} refused the retry.
+     */
     RETRIES_EXHAUSTED,
     /** The host's retry budget had no retry left: the server is already failing many calls. */
     BUDGET_EXHAUSTED,

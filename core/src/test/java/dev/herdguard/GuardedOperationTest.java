@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -17,6 +18,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -231,6 +233,77 @@ class GuardedOperationTest {
       throw new IOException("reset");
     }));
     assertEquals(1, calls.get());
+  }
+
+  @Test
+  void retryControlWaitsInsteadOfTheGuardsSleeper() throws Exception {
+    GuardedOperation op = guard(config()).operation("login");
+    List<Duration> waited = new ArrayList<>();
+    AtomicInteger calls = new AtomicInteger();
+    String result = op.call(() -> {
+      if (calls.incrementAndGet() <= 2) {
+        throw new IOException("reset");
+      }
+      return "session";
+    }, nanos -> {
+      waited.add(Duration.ofNanos(nanos));
+      clock.advance(Duration.ofNanos(nanos));
+    });
+    assertEquals("session", result);
+    assertEquals(List.of(Duration.ofMillis(1000), Duration.ofMillis(1750)), waited);
+    assertTrue(sleeps.isEmpty(), "the guard's sleeper was not used: " + sleeps);
+  }
+
+  @Test
+  void retryRefusedByTheControlEndsTheCallWithoutSpendingTheBudget() {
+    // A floor of exactly one retry per second: a refused retry must leave it for the next call.
+    GuardedOperation op = guard(config().withRetryBudgetRatio(0).withRetryBudgetMinPerSecond(1))
+        .operation("http", "api.example.com");
+    IOException reset = new IOException("reset");
+    GuardedOperation.RetryControl postOnce = new GuardedOperation.RetryControl() {
+      @Override
+      public Optional<String> refuseRetry(long delayNanos) {
+        return Optional.of("POST is not safe to repeat");
+      }
+
+      @Override
+      public void await(long delayNanos) {
+        throw new AssertionError("no wait after a refused retry");
+      }
+    };
+    HerdGuardException e = assertThrows(HerdGuardException.class, () -> op.call(() -> {
+      throw reset;
+    }, postOnce));
+    assertEquals(HerdGuardException.Reason.RETRIES_EXHAUSTED, e.reason());
+    assertEquals(1, e.attempts());
+    assertSame(reset, e.getCause());
+    assertEquals("http@api.example.com: gave up after 1 attempts in 0 (POST is not safe to repeat); "
+        + "last failure: java.io.IOException: reset", e.getMessage());
+    assertEquals(1, op.circuitBreaker().getMetrics().getNumberOfFailedCalls());
+    assertTrue(events.isEmpty(), "no retry announced, no budget refusal: " + events);
+
+    AtomicInteger calls = new AtomicInteger();
+    assertDoesNotThrow(() -> op.call(() -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new IOException("reset");
+      }
+      return "ok";
+    }));
+    assertEquals(2, calls.get(), "the budget's one retry was still there");
+  }
+
+  @Test
+  void retryControlEndsTheCallByThrowingFromItsWait() {
+    GuardedOperation op = guard(config().withBreakerHalfOpenCalls(1)).operation("login");
+    AtomicInteger calls = new AtomicInteger();
+    assertThrows(InterruptedException.class, () -> op.call(() -> {
+      calls.incrementAndGet();
+      throw new IOException("reset");
+    }, nanos -> {
+      throw new InterruptedException("call cancelled");
+    }));
+    assertEquals(1, calls.get());
+    assertEquals(1, op.circuitBreaker().getMetrics().getNumberOfFailedCalls());
   }
 
   @Test

@@ -1,0 +1,61 @@
+package dev.herdguard.okhttp;
+
+import dev.herdguard.Token;
+import dev.herdguard.TokenCache;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import okhttp3.Request;
+
+/**
+ * What {@link TokenInterceptor} and {@link TokenAuthenticator} share: the header, the tags they put
+ * on requests, and a {@link TokenCache#get()} whose failures an OkHttp call can report.
+ */
+final class Tokens {
+
+  static final String AUTHORIZATION = "Authorization";
+  private static final String BEARER = "Bearer ";
+
+  private Tokens() {}
+
+  /**
+   * Tags a request whose {@code Authorization} header came from a {@link TokenCache}, so that the
+   * authenticator answers a 401 on it and leaves other credentials alone. OkHttp copies tags to the
+   * request the authenticator sees.
+   */
+  enum Issued { INSTANCE }
+
+  /** Tags a request the authenticator sent again with a fresh token: a 401 on it ends the call. */
+  enum Refreshed { INSTANCE }
+
+  static String header(Token token) {
+    return BEARER + token.value();
+  }
+
+  /** The token value of a {@code Bearer} header, or null when {@code header} is anything else. */
+  static String bearerValue(String header) {
+    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return null;
+    }
+    return header.substring(BEARER.length()).trim();
+  }
+
+  /**
+   * The cache's token for {@code request}. A failed login, a wait that ran out or a closed cache
+   * become an {@code IOException} naming the request, the cache's exception its cause: the only
+   * kind an OkHttp call may fail with. The message holds no token: the cache's messages never do.
+   */
+  static Token get(TokenCache cache, Request request) throws IOException {
+    try {
+      return cache.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException io = new InterruptedIOException(
+          "interrupted while waiting for a login token for " + HerdGuardInterceptor.describe(request));
+      io.initCause(e);
+      throw io;
+    } catch (RuntimeException e) {
+      throw new IOException("no login token for " + HerdGuardInterceptor.describe(request) + ": "
+          + e.getMessage(), e);
+    }
+  }
+}
