@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -107,6 +108,8 @@ public final class LoginServer implements AutoCloseable {
   /** Work owed for 503s, in nanoseconds, paid by the worker before its next login. */
   private final AtomicLong rejectDebt = new AtomicLong();
   private final AtomicLong tokens = new AtomicLong();
+  /** One permit per login served, for tests that wait for the worker instead of sleeping. */
+  private final Semaphore served = new Semaphore(0);
   private volatile boolean closed;
 
   private LoginServer(Settings settings) throws IOException {
@@ -161,6 +164,17 @@ public final class LoginServer implements AutoCloseable {
     return queue.size();
   }
 
+  /**
+   * Waits until the worker has served {@code logins} more logins (answered or wasted) than earlier
+   * calls waited for, for at most {@code max}.
+   *
+   * @return whether it has
+   * @throws InterruptedException if interrupted while waiting
+   */
+  boolean awaitServed(int logins, Duration max) throws InterruptedException {
+    return served.tryAcquire(logins, max.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     long now = System.nanoTime();
     if (!"POST".equals(exchange.getRequestMethod())) {
@@ -200,6 +214,7 @@ public final class LoginServer implements AutoCloseable {
       // socket nobody reads. Either way it counts as wasted.
       boolean delivered = respond(p.exchange(), 200, tokenBody(), null);
       traffic.served(free, waited && delivered);
+      served.release();
     }
   }
 

@@ -22,7 +22,9 @@ import okhttp3.Response;
  * (it keeps no token), waits at most {@code timeout} for the answer, and after a 503, a timeout or
  * a refused connection tries again after a fixed {@code retry}. It ignores {@code Retry-After}, as
  * OkHttp alone does, and leaves OkHttp's defaults alone otherwise ({@code retryOnConnectionFailure}
- * included).
+ * included). The timeout is the call timeout and, because a burst of call timeouts fires late on
+ * this OkHttp (see the constructor), the socket's connect, write and read timeouts too: the
+ * herdguard fleet waits exactly as long for each attempt.
  *
  * <p>Its threads: two that time the reboots and retries, and OkHttp's dispatcher threads, one per
  * call in flight ({@code enqueue()}); at most about the server's queue plus what is on the wire.
@@ -44,7 +46,15 @@ final class NaiveFleet implements AutoCloseable {
 
   NaiveFleet(SharedHttp http, URI loginUri, Duration timeout, Duration retry, long[] rebootNanos,
       long epochNanos, OnlineLog online) {
-    this.client = http.base().newBuilder().callTimeout(timeout).build();
+    this.client = http.base().newBuilder()
+        .callTimeout(timeout)
+        // The socket's own timeouts as well: okio 3.16.2 (OkHttp 5.3.0's) orders its call timeouts by
+        // their length instead of their deadline (square/okio#1737), so when a thousand calls with the
+        // same call timeout start within a second, many time out up to a second late. These do not.
+        .connectTimeout(timeout)
+        .writeTimeout(timeout)
+        .readTimeout(timeout)
+        .build();
     this.url = HttpUrl.get(loginUri.toString());
     this.rebootNanos = rebootNanos;
     this.epochNanos = epochNanos;
