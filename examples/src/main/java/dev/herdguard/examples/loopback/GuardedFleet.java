@@ -48,9 +48,10 @@ import okhttp3.Response;
  * whole call, including the waits between herdguard's retries, which the interceptor sleeps on the
  * calling thread. That is the trade-off of the size: too few threads and logins queue inside the
  * demo, where the server never sees them, which would flatter herdguard, and timers run late; too
- * many and an idle run still carries them. 256 is far above what a run needs when the server keeps
- * up (logins per second × seconds per login: a few dozen at most), and {@link #peakLogins()}
- * reports what the run used, so a reader can check it never hit the ceiling.
+ * many and an idle run still carries them. A run needs logins per second times seconds per login:
+ * the default run peaks at about 110 (200 a second, each waiting up to half a second in the
+ * server's queue), so 256 leaves room; {@link #peakLogins()} reports what a run used, and the demo
+ * warns when it reached the ceiling.
  *
  * <p><b>No startup gate.</b> The clients use {@code withStartupGate(false)} and wait their startup
  * delay with {@link HerdGuard#startupAsync()} before asking for a token. The gate does the same wait
@@ -77,6 +78,8 @@ final class GuardedFleet implements AutoCloseable {
   private final Events events = new Events();
   private final AtomicInteger loginsRunning = new AtomicInteger();
   private final AtomicInteger peakLogins = new AtomicInteger();
+  private final AtomicInteger crashes = new AtomicInteger();
+  private volatile String firstCrash;
   private volatile boolean stopped;
 
   /**
@@ -129,6 +132,17 @@ final class GuardedFleet implements AutoCloseable {
     if (stopped) {
       return;
     }
+    try {
+      start(i);
+    } catch (RuntimeException e) {
+      // A scheduled task's exception would vanish into its future: count it, show the first.
+      if (crashes.getAndIncrement() == 0) {
+        firstCrash = "client " + i + ": " + e;
+      }
+    }
+  }
+
+  private void start(int i) {
     HerdGuardConfig own = config.toBuilder()
         .withTokenFile(tokenDir.resolve("client-" + i).resolve("token"))
         .build();
@@ -205,6 +219,12 @@ final class GuardedFleet implements AutoCloseable {
   /** The most logins that ran at once on the shared scheduler's threads. */
   int peakLogins() {
     return peakLogins.get();
+  }
+
+  /** Clients that could not even start (their guard or cache threw), and the first such failure; empty if none. */
+  String crashes() {
+    int n = crashes.get();
+    return n == 0 ? "" : n + " clients failed to start, first " + firstCrash;
   }
 
   /** herdguard's events over the whole fleet. */

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.math.BigDecimal;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,13 +38,19 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>What is real: HTTP over loopback sockets, OkHttp 5, herdguard's {@code HerdGuard}, {@code
- * TokenCache} with one token file per client, the OkHttp adapter. What is scaled: the server's
- * capacity and the fleet's size (a real login server and fleet are a hundred times bigger, their
- * ratio is what matters), and the herdguard settings measured in minutes, which are divided by
- * {@code --time-scale} (6) so that a run ends within a minute: {@code startup.max-delay} 60s to
- * 10s, {@code backoff.max} 60s to 10s, {@code breaker.open-wait} 30s to 5s, {@code
- * retry.max-duration} 5m to 50s. Every other setting is the library's default. See {@link
- * LoginServer} for the server's model, {@link NaiveFleet} and {@link GuardedFleet} for the clients.
+ * TokenCache} with one token file per client, the OkHttp adapter. What is scaled is time: the demo
+ * runs six times faster than the world it stands for. Its 5 s reboot window, 2 s client timeout,
+ * 4 s queue and 1 s naive retry stand for 30 s, 12 s, 24 s and 6 s, and its fleet, which needs 10 s
+ * of the server's capacity to log in, stands for one that needs a minute (30,000 clients against
+ * 500 logins/s). herdguard's settings measured in minutes are divided by the same {@code
+ * --time-scale} so that they mean the same to that fleet: {@code startup.max-delay} 60s to 10s,
+ * {@code backoff.max} 60s to 10s, {@code breaker.open-wait} 30s to 5s, {@code retry.max-duration}
+ * 5m to 50s. The sub-second ones ({@code backoff.base} 500ms) and the rest are the library's
+ * defaults. The startup delay is what carries the cold run: spread over 10 s, the fleet arrives at
+ * about the server's capacity. A fleet that needs more of the server than the delay spreads
+ * (100,000 clients against 500 logins/s need 200 s) is the fleet simulator's case; here {@code
+ * --time-scale 60 --threads 2500} shows it. See {@link LoginServer} for the server's model, {@link
+ * NaiveFleet} and {@link GuardedFleet} for the clients.
  *
  * <p>herdguard logs at INFO for every login; the demo sets {@code dev.herdguard} to ERROR unless
  * {@code -Dorg.slf4j.simpleLogger.log.dev.herdguard=…} says otherwise.
@@ -117,17 +124,19 @@ public final class LoopbackDemo {
     LoginServer.Settings s = o.serverSettings();
     out.printf(Locale.ROOT, "loopback: %,d clients restart within %s against one login server on 127.0.0.1%n",
         o.clients(), format(o.window()));
-    out.printf(Locale.ROOT, "  server: %s logins/s, queue %,d (%s of work), a 503 costs %s of a login and says "
-            + "Retry-After: %s; a login served more than %s after it arrived is wasted%n",
-        number(s.capacity()), s.queueLimit(), format(o.queue()), number(s.rejectCost()),
-        s.retryAfter() == null ? "-" : s.retryAfter().toSeconds(), format(o.timeout()));
-    out.printf(Locale.ROOT, "  naive: no token cache, OkHttp call timeout %s, retries every %s, ignores Retry-After%n",
+    out.printf(Locale.ROOT, "  server: %s logins/s, queue %,d (%s of work); when full, 503 at once with Retry-After: %s"
+            + " (costs %s%% of a login); a login served more than %s after it arrived is wasted%n",
+        number(s.capacity()), s.queueLimit(), format(o.queue()),
+        s.retryAfter() == null ? "-" : s.retryAfter().toSeconds(), number(100 * s.rejectCost()), format(o.timeout()));
+    out.printf(Locale.ROOT, "  naive: no token cache, gives up after %s, retries every %s, ignores Retry-After%n",
         format(o.timeout()), format(o.naiveRetry()));
-    out.printf(Locale.ROOT, "  herdguard: defaults, minute-scale times / %s: startup.max-delay %s, backoff %s..%s, "
-            + "breaker.open-wait %s, retry.max-duration %s; %s s per attempt; token files in %s%n",
-        number(o.timeScale()), format(c.startupMaxDelay()), format(c.backoffBase()), format(c.backoffMax()),
-        format(c.breakerOpenWait()), format(c.retryMaxDuration()), o.timeout().toMillis() / 1000.0, dir);
-    out.printf(Locale.ROOT, "  each run stops when every client is online or after %s%n", format(o.limit()));
+    out.printf(Locale.ROOT, "  herdguard: one HerdGuard and token file per client; library defaults with the minute-scale"
+            + " ones / %s: startup.max-delay %s, backoff.max %s, breaker.open-wait %s, retry.max-duration %s;"
+            + " gives up on an attempt after %s%n",
+        number(o.timeScale()), format(c.startupMaxDelay()), format(c.backoffMax()), format(c.breakerOpenWait()),
+        format(c.retryMaxDuration()), format(o.timeout()));
+    out.printf(Locale.ROOT, "  token files in %s; a run stops when every client is online, or after %s%n", dir,
+        format(o.limit()));
   }
 
   // ------------------------------------------------------------------ runs
@@ -184,6 +193,9 @@ public final class LoopbackDemo {
               + "%d logins at once at most on %d threads, %,d JVM threads at peak",
           t.totalRejected(), t.totalLate(), e.retries.sum(), e.loginsFailed.sum(), e.breakerOpened.sum(),
           e.budgetExhausted.sum(), fleet.peakLogins(), o.threads(), THREADS.getPeakThreadCount());
+      if (!fleet.crashes().isEmpty()) {
+        notes += "; " + fleet.crashes();
+      }
       if (fleet.peakLogins() >= o.threads()) {
         // Logins then waited for a thread inside the demo, where the server never saw them.
         notes += "; WARNING: every thread was logging in, so logins queued in the client and the server saw"
@@ -240,7 +252,7 @@ public final class LoopbackDemo {
   }
 
   private static String number(double v) {
-    return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3g", v);
+    return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
   }
 
   private static void deleteTree(Path dir) {
@@ -374,6 +386,8 @@ public final class LoopbackDemo {
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
     private static final List<String> RUNS = List.of("naive", "cold", "warm");
+    private static final List<String> FLAGS = List.of("--clients", "--capacity", "--window", "--queue", "--timeout",
+        "--naive-retry", "--retry-after", "--time-scale", "--limit", "--threads", "--seed", "--dir", "--runs");
 
     /** Checks the values; messages name the flag and its value. */
     public Options {
@@ -413,6 +427,11 @@ public final class LoopbackDemo {
       }
       if (runs.isEmpty() || !RUNS.containsAll(runs)) {
         problems.add("--runs (" + String.join(",", runs) + ") must list some of naive, cold, warm");
+      } else if (runs.contains("warm") && tokenDir == null
+          && (!runs.contains("cold") || runs.indexOf("cold") > runs.indexOf("warm"))) {
+        // Without cold before it the temporary folder is empty: the run would be cold, labelled warm.
+        problems.add("--runs (" + String.join(",", runs) + ") needs cold before warm, or --dir holding the"
+            + " token files of an earlier run");
       }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
@@ -445,8 +464,12 @@ public final class LoopbackDemo {
         }
         int eq = a.indexOf('=');
         String name = eq < 0 ? a : a.substring(0, eq);
-        String value = eq >= 0 ? a.substring(eq + 1) : i + 1 < args.length ? args[++i] : null;
-        if (value == null) {
+        boolean known = FLAGS.contains(name);
+        String value = eq >= 0 ? a.substring(eq + 1)
+            : i + 1 < args.length && (known || !args[i + 1].startsWith("--")) ? args[++i] : null;
+        if (!known) {
+          problems.add("unknown flag " + name);
+        } else if (value == null) {
           problems.add(name + " needs a value");
         } else if (flags.put(name, value) != null) {
           problems.add(name + " is given twice");
@@ -467,12 +490,16 @@ public final class LoopbackDemo {
       long seed = r.longValue("--seed", d.seed());
       String dir = flags.remove("--dir");
       String runs = flags.remove("--runs");
-      flags.keySet().forEach(unknown -> problems.add("unknown flag " + unknown));
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException(String.join("; ", problems));
+      try {
+        Options o = new Options(clients, capacity, window, queue, timeout, naiveRetry, retryAfter, timeScale,
+            limit, threads, seed, dir == null ? null : Path.of(dir), runs == null ? RUNS : List.of(runs.split(",", -1)));
+        if (problems.isEmpty()) {
+          return o;
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage()); // the values' own rules, after the flags that could not be read
       }
-      return new Options(clients, capacity, window, queue, timeout, naiveRetry, retryAfter, timeScale, limit,
-          threads, seed, dir == null ? null : Path.of(dir), runs == null ? RUNS : List.of(runs.split(",", -1)));
+      throw new IllegalArgumentException(String.join("; ", problems));
     }
 
     /** The login server these options describe. */

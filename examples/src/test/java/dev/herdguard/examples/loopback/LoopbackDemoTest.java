@@ -43,6 +43,7 @@ class LoopbackDemoTest {
         "--time-scale", "5", "--dir", tokens.toString())), out);
 
     String printed = bytes.toString(StandardCharsets.UTF_8);
+    System.out.print(printed); // kept in the surefire report, for whoever reads a failure
     Row naive = naiveRun.row("naive", "none").orElseThrow();
     Row cold = guarded.row("herdguard", "cold").orElseThrow();
     Row warm = guarded.row("herdguard", "warm").orElseThrow();

@@ -42,11 +42,17 @@ class LoopbackPartsTest {
   void everyBadFlagIsNamedAtOnce() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Options.parse("--clients", "many", "--window", "5", "--runs", "naive", "--runs", "cold", "--colour", "x"));
-    assertEquals("--runs is given twice; --clients (many) must be a whole number; "
-        + "--window (5) must be a duration such as 250ms, 5s or 1m; unknown flag --colour", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--clients", "0", "--runs", "lukewarm"));
-    assertEquals("--clients (0) must be in [1, 20000]: each client in flight holds a socket; "
+    assertEquals("--runs is given twice; unknown flag --colour; --clients (many) must be a whole number; "
+        + "--window (5) must be a duration such as 250ms, 5s or 1m", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> Options.parse("--clients", "0", "--runs", "lukewarm", "--seed", "x", "--verbose"));
+    assertEquals("unknown flag --verbose; --seed (x) must be a whole number; "
+        + "--clients (0) must be in [1, 20000]: each client in flight holds a socket; "
         + "--runs (lukewarm) must list some of naive, cold, warm", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--runs", "warm,cold"));
+    assertEquals("--runs (warm,cold) needs cold before warm, or --dir holding the token files of an earlier run",
+        e.getMessage());
+    assertEquals(List.of("warm"), Options.parse("--runs", "warm", "--dir", "/tmp/tokens").runs());
   }
 
   @Test
