@@ -72,11 +72,12 @@ final class GuardFactory {
 
   /**
    * The delay before a client's first contact after start, from {@code herdguard.startup.*}. In
-   * {@code stable} mode each client gets its installation's offset, from {@code installationId}.
+   * {@code stable} mode each client is an installation of its own, with a random id.
    */
-  Duration startupDelay(UUID installationId) {
+  Duration startupDelay() {
     if (config.startupMode() == StartupJitter.Mode.STABLE) {
-      return StartupJitter.stable(config.startupMaxDelay(), Cohort.of(installationId)).delay(random);
+      Cohort installation = Cohort.of(new UUID(random.nextLong(), random.nextLong()));
+      return StartupJitter.stable(config.startupMaxDelay(), installation).delay(random);
     }
     return randomJitter.delay(random);
   }

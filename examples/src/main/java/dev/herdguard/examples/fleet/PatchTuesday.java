@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -265,7 +264,7 @@ public final class PatchTuesday {
     }
     neededLogin[i] = true;
     caches[i] = cache;
-    long delay = guards.startupDelay(new UUID(policyRandom.nextLong(), policyRandom.nextLong())).toMillis();
+    long delay = guards.startupDelay().toMillis();
     scheduler.at(scheduler.now() + delay, event(i, CONTACT));
   }
 
