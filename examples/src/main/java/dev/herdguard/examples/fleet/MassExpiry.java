@@ -156,6 +156,7 @@ public final class MassExpiry {
     } else {
       expiresTick = new long[s.clients()];
     }
+    scheduler.endAt(s.horizon().toMillis());
     scheduler.setHandler(this::event);
     for (int i = 0; i < s.clients(); i++) {
       scheduler.at(issuedTick[i], i << 2 | ISSUED);

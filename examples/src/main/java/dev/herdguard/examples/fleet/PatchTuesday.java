@@ -194,6 +194,7 @@ public final class PatchTuesday {
   }
 
   private void play() {
+    scheduler.endAt(s.horizon().toMillis());
     if (policy == Policy.HERDGUARD) {
       guards = new GuardFactory(s.config(), scheduler, policyRandom);
       caches = new TokenCache[s.clients()];

@@ -156,6 +156,7 @@ public final class SlowServer {
       }
       inFlight = new Object[1024];
     }
+    scheduler.endAt(horizon);
     scheduler.setHandler(this::event);
     for (int i = 0; i < s.clients(); i++) {
       scheduler.at(nextCall(0), i << 2 | CALL);

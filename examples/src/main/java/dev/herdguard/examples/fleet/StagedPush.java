@@ -170,6 +170,7 @@ public final class StagedPush {
   }
 
   private void play() {
+    scheduler.endAt(s.horizon().toMillis());
     scheduler.setHandler(this::event);
     if (policy == Policy.HERDGUARD) {
       GuardFactory factory = new GuardFactory(s.config(), scheduler, policyRandom);

@@ -73,6 +73,9 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
   private int freeCount;
   private int slotsUsed;
 
+  /** Events due at or after this tick are never queued: the run ends before they are due. */
+  private long end = Long.MAX_VALUE;
+
   private Throwable taskFailure;
   private long eventsRun;
 
@@ -94,6 +97,15 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
         return epochMillis + now;
       }
     };
+  }
+
+  /**
+   * The tick at which the run will stop. Events and tasks due then or later are dropped when
+   * scheduled, instead of waiting in the heap: a token cache's refresh timer set for tomorrow, say,
+   * in a fifteen-minute run. A dropped task's future simply never completes.
+   */
+  public void endAt(long tick) {
+    this.end = tick;
   }
 
   /** Sets who receives the simulator's own events. */
@@ -128,7 +140,11 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
     push(Math.max(tick, now), event);
   }
 
-  private void push(long tick, int event) {
+  /** Queues an event; answers false, and queues nothing, if it falls at or after the end. */
+  private boolean push(long tick, int event) {
+    if (tick >= end) {
+      return false;
+    }
     if (tick - now < WHEEL) {
       int b = (int) (tick & MASK);
       int[] bucket = buckets[b];
@@ -144,6 +160,7 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
     } else {
       pushFar(tick, sequence++, event);
     }
+    return true;
   }
 
   /**
@@ -307,7 +324,9 @@ public final class VirtualScheduler extends AbstractExecutorService implements S
   private void scheduleTask(VirtualTask<?> task, long delayNanos) {
     long ticks = delayNanos <= 0 ? 0 : (delayNanos + NANOS_PER_TICK - 1) / NANOS_PER_TICK;
     task.dueTick = now + ticks;
-    push(task.dueTick, -allocateSlot(task) - 1);
+    if (task.dueTick < end) {
+      push(task.dueTick, -allocateSlot(task) - 1);
+    }
   }
 
   private static long nanos(long amount, TimeUnit unit) {

@@ -95,4 +95,18 @@ class VirtualSchedulerTest {
     assertEquals(List.of(3_600_000L), seen);
     assertEquals(3_600_000, s.now(), "stopped at the tick where the condition held");
   }
+
+  @Test
+  void eventsDueAfterTheEndAreDroppedAndTheirFuturesNeverComplete() {
+    VirtualScheduler s = new VirtualScheduler(EPOCH);
+    List<Long> seen = new ArrayList<>();
+    s.setHandler(e -> seen.add(s.now()));
+    s.endAt(1_000);
+    s.at(999, 0);
+    s.at(1_000, 0);
+    ScheduledFuture<?> late = s.schedule(() -> seen.add(-1L), 2, TimeUnit.SECONDS);
+    s.runUntil(5_000, () -> false);
+    assertEquals(List.of(999L), seen);
+    assertFalse(late.isDone());
+  }
 }
