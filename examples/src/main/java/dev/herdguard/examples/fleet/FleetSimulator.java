@@ -202,7 +202,13 @@ public final class FleetSimulator {
 
   private record Common(long seed, HerdGuardConfig config, String configName, Path out, int threads) {}
 
+  /** An event carries its client in 28 bits; past a few tens of millions memory runs out first anyway. */
+  private static final int MAX_CLIENTS = 50_000_000;
+
   private static Common common(Flags f) throws IOException {
+    if (f.intValue("clients", 1) > MAX_CLIENTS) {
+      throw new IllegalArgumentException("--clients (" + f.text("clients") + ") must be <= " + MAX_CLIENTS);
+    }
     long seed;
     try {
       seed = Long.parseLong(f.text("seed"));

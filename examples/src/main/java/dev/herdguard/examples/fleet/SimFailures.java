@@ -9,8 +9,9 @@ import java.time.Duration;
  * guarded operation: a 503 is a {@link ServerBusyException} (with the server's hint, if any), a
  * timeout a {@link SocketTimeoutException}. Both are retryable for herdguard.
  *
- * <p>Millions of them are thrown in a collapse, so they carry no stack trace and are shared: no
- * code in the simulation, herdguard's included, changes an exception it receives. Immutable and
+ * <p>Millions of them are thrown in a collapse, so they carry no stack trace, and the timeout, which
+ * carries nothing of its own, is one shared instance: no code in the simulation, herdguard's
+ * included, changes an exception it receives (it wraps it as a cause, at most). Immutable and
  * thread-safe in that sense.
  */
 final class SimFailures {
