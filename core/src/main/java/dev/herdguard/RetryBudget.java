@@ -115,14 +115,14 @@ public final class RetryBudget {
   }
 
   /**
-   * A budget with the documented defaults: ratio 0.1, min-per-second 1.
+   * A budget with the documented defaults: ratio 0.1, min-per-second 0.05.
    *
    * @param clock the clock the floor refills from
    * @return the budget
    * @throws NullPointerException if {@code clock} is null
    */
   public static RetryBudget ofDefaults(InstantSource clock) {
-    return new RetryBudget(0.1, 1.0, clock);
+    return new RetryBudget(0.1, 0.05, clock);
   }
 
   /**

@@ -68,8 +68,13 @@ class GuardedOperationTest {
         .build();
   }
 
+  /**
+   * These tests are about retries, not the budget: a floor of one retry per second lets every retry
+   * below through (the default floor, 0.05/s, would refuse the second retry of a call; the budget's
+   * own tests cover that).
+   */
   private static HerdGuardConfig.Builder config() {
-    return HerdGuardConfig.builder();
+    return HerdGuardConfig.builder().withRetryBudgetMinPerSecond(1);
   }
 
   @Test

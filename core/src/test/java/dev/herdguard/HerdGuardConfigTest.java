@@ -84,7 +84,7 @@ class HerdGuardConfigTest {
     assertEquals(Duration.ofMinutes(10), c.retryAfterMax());
     assertEquals(0.2, c.retryAfterSpread());
     assertEquals(0.1, c.retryBudgetRatio());
-    assertEquals(1.0, c.retryBudgetMinPerSecond());
+    assertEquals(0.05, c.retryBudgetMinPerSecond());
     assertEquals(50.0, c.breakerFailureRateThreshold());
     assertEquals(20, c.breakerMinimumCalls());
     assertEquals(50, c.breakerWindow());

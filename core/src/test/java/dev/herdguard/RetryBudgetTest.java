@@ -255,8 +255,8 @@ class RetryBudgetTest {
     void defaultsMatchTheConfigurationContract() {
       RetryBudget budget = RetryBudget.ofDefaults(clock);
       assertEquals(0.1, budget.ratio());
-      assertEquals(1.0, budget.minPerSecond());
-      assertEquals("RetryBudget[ratio=0.1, minPerSecond=1.0, hosts=0]", budget.toString());
+      assertEquals(0.05, budget.minPerSecond());
+      assertEquals("RetryBudget[ratio=0.1, minPerSecond=0.05, hosts=0]", budget.toString());
     }
 
     @Test

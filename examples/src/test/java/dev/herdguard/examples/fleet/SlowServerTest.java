@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
  * The slow-server target (requests per success <= 1.5), at a fifth of the scale: 2,000 clients
  * against 160 requests/s, slowed to 30% for five minutes.
  *
- * <p>With today's defaults herdguard sends 1.62 requests per success, because the retry budget's
- * floor ({@code herdguard.retry.budget.min-per-second}, 1) is per client: across a fleet it allows
- * thousands of retries a second. With a floor of 0.05 it meets the target. When the default
- * changes, the second test's config becomes the default and the first test tightens to 1.5.
+ * <p>The retry budget's floor ({@code herdguard.retry.budget.min-per-second}) is per client: across
+ * a fleet it allows thousands of retries a second. With the old default floor of 1 herdguard sent
+ * 1.62 requests per success here; the default is 0.05 since, which meets the target (1.49 at full
+ * scale). The last test pins the reason for that change.
  */
 class SlowServerTest {
 
@@ -40,17 +40,17 @@ class SlowServerTest {
   void herdguardDefaultsLetTheServerRecoverWithFewRetries() {
     assertTrue(herdguard.recoveredAfterMs() >= 0 && herdguard.recoveredAfterMs() <= 60_000,
         "recovered after " + herdguard.recoveredAfterMs() + " ms");
-    assertTrue(herdguard.requestsPerSuccess() <= 1.7, "requests per success: " + herdguard.requestsPerSuccess());
+    assertTrue(herdguard.requestsPerSuccess() <= 1.5, "requests per success: " + herdguard.requestsPerSuccess());
     assertTrue(herdguard.requestsPerSuccess() * 100 < naive.requestsPerSuccess());
   }
 
   @Test
-  void herdguardMeetsTheTargetWithALowerBudgetFloor() {
-    HerdGuardConfig lowFloor = HerdGuardConfig.builder().withRetryBudgetMinPerSecond(0.05).build();
+  void aBudgetFloorOfOneRetryPerSecondPerClientMissesTheTarget() {
+    HerdGuardConfig oldFloor = HerdGuardConfig.builder().withRetryBudgetMinPerSecond(1).build();
     SlowServer.Settings s = new SlowServer.Settings(SETTINGS.clients(), SETTINGS.interval(), SETTINGS.server(),
-        SETTINGS.naiveRetry(), SETTINGS.horizon(), SETTINGS.seed(), lowFloor);
+        SETTINGS.naiveRetry(), SETTINGS.horizon(), SETTINGS.seed(), oldFloor);
     SlowServer.Result r = SlowServer.run(s, Policy.HERDGUARD);
-    assertTrue(r.requestsPerSuccess() <= 1.5, "requests per success: " + r.requestsPerSuccess());
-    assertTrue(r.recoveredAfterMs() >= 0, "recovered");
+    assertTrue(r.requestsPerSuccess() > 1.5, "requests per success: " + r.requestsPerSuccess());
+    assertTrue(r.requestsPerSuccess() > herdguard.requestsPerSuccess());
   }
 }
