@@ -118,6 +118,9 @@ public final class FleetSimulator {
     out.println();
     out.println("every scenario prints a table and writes a chart of requests per second to --out (target/fleet).");
     out.println("herdguard runs with its defaults, or with the herdguard.* properties of --config <file>.");
+    out.println();
+    out.println("bin/demo loopback [--help]  the same story over real sockets: a login server on 127.0.0.1 and");
+    out.println("                            a few thousand OkHttp clients, naive against herdguard");
   }
 
   private static void scenarioUsage(String scenario, List<Flags.Option> options, PrintStream out) {
