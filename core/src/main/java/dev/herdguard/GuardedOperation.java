@@ -59,6 +59,7 @@ public final class GuardedOperation {
   private final Sleeper sleeper;
   private final RetryControl sleeping;
   private final HerdGuardListener listener;
+  private final BreakerStateWatch watch;
 
   GuardedOperation(String name, CircuitBreaker breaker, HerdGuardConfig config, RetryBudget.Host budget,
       String budgetKey, InstantSource clock, RandomGenerator random,
@@ -77,6 +78,7 @@ public final class GuardedOperation {
     this.sleeper = sleeper;
     this.sleeping = sleeper::sleep;
     this.listener = listener;
+    this.watch = new BreakerStateWatch(name, breaker, listener);
   }
 
   /** The operation's name, with its host when it has one ({@code login@auth.example.com}). */
@@ -84,7 +86,11 @@ public final class GuardedOperation {
     return name;
   }
 
-  /** The operation's circuit breaker, for metrics and for tests. Do not reset it from production code. */
+  /**
+   * The operation's circuit breaker, for metrics and for tests. Do not reset it from production code.
+   * A state change made through it directly is logged and reported to the listener by the
+   * operation's next call.
+   */
   public CircuitBreaker circuitBreaker() {
     return breaker;
   }
@@ -124,10 +130,19 @@ public final class GuardedOperation {
   public <T> T call(Callable<T> callable, RetryControl control) throws Exception {
     Objects.requireNonNull(callable, "callable");
     Objects.requireNonNull(control, "control");
-    Attempts attempts = new Attempts(clock.millis());
+    // The success path allocates nothing: the attempts' record is made at the first failure.
+    long startMillis = clock.millis();
     budget.recordFirstAttempt();
+    Attempts attempts = null;
     while (true) {
-      acquirePermission(attempts);
+      if (!breaker.tryAcquirePermission()) {
+        watch.check();
+        throw breakerOpen(attempts != null ? attempts : new Attempts(startMillis));
+      }
+      watch.check();
+      if (attempts != null) {
+        attempts.count++;
+      }
       T result;
       try {
         result = callable.call();
@@ -137,8 +152,13 @@ public final class GuardedOperation {
           throw failure;
         }
         breaker.onError(0, TimeUnit.NANOSECONDS, failure);
+        watch.check();
         if (!isRetryable(failure)) {
           throw failure;
+        }
+        if (attempts == null) {
+          attempts = new Attempts(startMillis);
+          attempts.count = 1;
         }
         control.await(nextDelayNanos(attempts, failure, control));
         continue;
@@ -147,6 +167,7 @@ public final class GuardedOperation {
         throw error;
       }
       breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+      watch.check();
       return result;
     }
   }
@@ -171,14 +192,20 @@ public final class GuardedOperation {
 
   private void acquirePermission(Attempts attempts) {
     if (!breaker.tryAcquirePermission()) {
-      safely(() -> listener.onBreakerRejected(name));
-      throw new HerdGuardException(HerdGuardException.Reason.BREAKER_OPEN, name, attempts.count,
-          attempts.elapsed(), null,
-          name + ": circuit breaker is " + breaker.getState() + ", call not made"
-              + (attempts.count > 0 ? " (after " + attempts.count + " attempts)" : ""),
-          attempts.last);
+      watch.check();
+      throw breakerOpen(attempts);
     }
+    watch.check();
     attempts.count++;
+  }
+
+  private HerdGuardException breakerOpen(Attempts attempts) {
+    safely(() -> listener.onBreakerRejected(name));
+    return new HerdGuardException(HerdGuardException.Reason.BREAKER_OPEN, name, attempts.count,
+        attempts.elapsed(), null,
+        name + ": circuit breaker is " + breaker.getState() + ", call not made"
+            + (attempts.count > 0 ? " (after " + attempts.count + " attempts)" : ""),
+        attempts.last);
   }
 
   /**
@@ -399,12 +426,14 @@ public final class GuardedOperation {
         Throwable failure = unwrap(error);
         if (failure == null) {
           breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+          watch.check();
           result.complete(value);
         } else if (result.isCancelled() || isCancellation(failure)) {
           breaker.releasePermission();
           result.completeExceptionally(failure);
         } else {
           breaker.onError(0, TimeUnit.NANOSECONDS, failure);
+          watch.check();
           retryOrFail(failure);
         }
       });

@@ -171,6 +171,39 @@ class GuardedOperationTest {
   }
 
   @Test
+  void everyBreakerStateChangeIsReportedOnceInOrderWithoutAResilience4jEventConsumer() throws Exception {
+    HerdGuard guard = guard(config()
+        .withRetryMaxAttempts(1)
+        .withBreakerWindow(2)
+        .withBreakerMinimumCalls(2)
+        .withBreakerHalfOpenCalls(1)
+        .withBreakerOpenWait(Duration.ofSeconds(30))
+        .withBreakerOpenWaitSpread(0.5));
+    GuardedOperation op = guard.operation("login");
+    // A registered consumer makes Resilience4j build an event on every success: none may be there.
+    assertFalse(((io.github.resilience4j.core.EventProcessor<?>) op.circuitBreaker().getEventPublisher())
+        .hasConsumers());
+    for (int i = 0; i < 2; i++) {
+      assertThrows(HerdGuardException.class, () -> op.call(() -> {
+        throw new IOException("503");
+      }));
+    }
+    assertThrows(HerdGuardException.class, () -> op.call(() -> "refused"));
+    clock.advance(Duration.ofSeconds(31));
+    assertEquals("probe", op.call(() -> "probe"));
+    assertEquals(CircuitBreaker.State.CLOSED, op.circuitBreaker().getState());
+    assertEquals("ok", op.call(() -> "ok"));
+    assertEquals(List.of("breaker login CLOSED->OPEN", "rejected login", "breaker login OPEN->HALF_OPEN",
+        "breaker login HALF_OPEN->CLOSED"), events);
+
+    // A change made on the breaker directly is reported by the next call.
+    events.clear();
+    op.circuitBreaker().transitionToForcedOpenState();
+    assertThrows(HerdGuardException.class, () -> op.call(() -> "refused"));
+    assertEquals(List.of("breaker login CLOSED->FORCED_OPEN", "rejected login"), events);
+  }
+
+  @Test
   void openWaitIsDrawnWithinTheSpread() {
     assertEquals(15_000, HerdGuard.openWaitMillis(30_000, 0.5, 0.0));
     assertEquals(30_000, HerdGuard.openWaitMillis(30_000, 0.5, 0.5));
