@@ -13,18 +13,18 @@
 # cores, the figures (the 2-thread ones first) are not worth publishing.
 #
 # To add a suite (the fleet simulator, say): write a function like run_jmh that leaves its own
-# Markdown in $RAW/<name>.md, call it below, and it is appended to latest.md.
+# Markdown in $RESULTS/section-<name>.md, call it below, and it is appended to latest.md.
+# JMH's JSON stays beside latest.md (jmh-t1.json, jmh-t2.json; not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 INCLUDE="${1:-.*}"
 RESULTS=benchmarks/results
-RAW="$RESULTS/raw"
 JAR=benchmarks/target/benchmarks.jar
 THREADS=(1 2)
 
-mkdir -p "$RAW"
-rm -f "$RAW"/*.json "$RAW"/*.md
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/jmh-t*.json "$RESULTS"/section-*.md
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   echo "== building $JAR"
@@ -40,7 +40,7 @@ run_jmh() {
   echo "== JMH '$INCLUDE' at $threads thread(s); load average $(load)"
   LOADS+=("$threads thread(s): $(load) before, ")
   # shellcheck disable=SC2086
-  java -jar "$JAR" "$INCLUDE" -t "$threads" -prof gc -rf json -rff "$RAW/jmh-t$threads.json" ${JMH_ARGS:-}
+  java -jar "$JAR" "$INCLUDE" -t "$threads" -prof gc -rf json -rff "$RESULTS/jmh-t$threads.json" ${JMH_ARGS:-}
   LOADS[-1]+="$(load) after"
 }
 
@@ -48,7 +48,7 @@ started=$(date +%s)
 for t in "${THREADS[@]}"; do
   run_jmh "$t"
 done
-# More suites go here, each writing $RAW/<name>.md.
+# More suites go here, each writing $RESULTS/section-<name>.md.
 elapsed=$(( $(date +%s) - started ))
 
 jdk=$(java -version 2>&1 | tr '\n' ' ' | sed 's/ *$//')
@@ -62,9 +62,9 @@ java -cp "$JAR" dev.herdguard.benchmarks.ResultsTable --out "$RESULTS/latest.md"
   --env "CPU=$cpu, $cores cores ($(uname -sr))" \
   --env "Load average (1, 5, 15 min)=$loads" \
   --env "Command=\`benchmarks/run.sh${1:+ $1}\` (JMH 1.37, each benchmark's own warmup and measurement, -prof gc, ${elapsed}s in all)${JMH_ARGS:+; JMH_ARGS=$JMH_ARGS}" \
-  "$RAW"/jmh-t*.json
+  "$RESULTS"/jmh-t*.json
 
-for extra in "$RAW"/*.md; do
+for extra in "$RESULTS"/section-*.md; do
   [[ -e "$extra" ]] && { echo; cat "$extra"; } >> "$RESULTS/latest.md"
 done
 
