@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks and runs the suite at 1 and 2 threads with -prof gc, then writes
 # benchmarks/results/latest.md (score ± error, B/op, herdguard's ratio to each peer, the targets)
-# with the JDK, CPU, date and load it ran on. About 6 minutes on a 2-core machine.
+# with the JDK, CPU, date and load it ran on. About 12 minutes on a 2-core machine.
 #
 #   benchmarks/run.sh                    # everything
 #   benchmarks/run.sh GuardedCall        # only benchmarks matching a JMH regex

@@ -45,7 +45,7 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(2)
 public class BackoffBenchmark {
 
   static final long BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);

@@ -46,7 +46,7 @@ import software.amazon.awssdk.utils.cache.RefreshResult;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(2)
 @State(Scope.Benchmark)
 public class TokenCacheBenchmark {
 
