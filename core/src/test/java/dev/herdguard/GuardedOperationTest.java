@@ -204,6 +204,41 @@ class GuardedOperationTest {
   }
 
   @Test
+  void successesHandedOverBetweenThreadsAreAllRecordedInTheBreaker() throws Exception {
+    int threads = 4;
+    int callsEach = 5_000;
+    GuardedOperation op = HerdGuard.builder(config()
+            .withBreakerWindow(threads * callsEach)
+            .withStartupMaxDelay(Duration.ZERO)
+            .build())
+        .build()
+        .operation("login");
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < callsEach; i++) {
+            op.call(() -> "session");
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // Never a success lost between the thread that succeeded and the thread that recorded it.
+    assertEquals(threads * callsEach, op.circuitBreaker().getMetrics().getNumberOfSuccessfulCalls());
+    assertEquals(CircuitBreaker.State.CLOSED, op.circuitBreaker().getState());
+  }
+
+  @Test
   void openWaitIsDrawnWithinTheSpread() {
     assertEquals(15_000, HerdGuard.openWaitMillis(30_000, 0.5, 0.0));
     assertEquals(30_000, HerdGuard.openWaitMillis(30_000, 0.5, 0.5));
