@@ -61,7 +61,7 @@ java -cp "$JAR" dev.herdguard.benchmarks.ResultsTable --out "$RESULTS/latest.md"
   --env "JDK=$jdk" \
   --env "CPU=$cpu, $cores cores ($(uname -sr))" \
   --env "Load average (1, 5, 15 min)=$loads" \
-  --env "Command=\`benchmarks/run.sh${1:+ $1}\` (JMH 1.37, each benchmark's own warmup and measurement, -prof gc, ${elapsed}s in all)${JMH_ARGS:+; JMH_ARGS=$JMH_ARGS}" \
+  --env "Command=\`benchmarks/run.sh${1:+ $1}\`${JMH_ARGS:+ with JMH_ARGS=\"$JMH_ARGS\"}: JMH 1.37, -prof gc; per benchmark and thread count 2 forks × (3 warmup + 5 measured iterations of 1 s; 2 s for OkHttpBenchmark; 1 fork for OkHttpOverheadBenchmark); ${elapsed} s of JMH in all" \
   "$RESULTS"/jmh-t*.json
 
 for extra in "$RESULTS"/section-*.md; do

@@ -110,9 +110,10 @@ public final class ResultsTable {
     for (Map.Entry<String, List<Row>> e : byClass.entrySet()) {
       md.append(table(e.getKey(), e.getValue())).append('\n');
     }
-    md.append("`herdguard ÷ this`: herdguard's time divided by the row's, at the same thread count "
-        + "(below 1: herdguard is faster). B/op: bytes allocated per operation (`-prof gc`), "
-        + "0 when below 0.5. Error: JMH's 99.9% confidence half-interval.\n");
+    md.append("Times are per operation and per thread. `herdguard ÷ this`: herdguard's time divided by the "
+        + "row's at the same thread count (below 1: herdguard is faster; medians for sampled benchmarks). "
+        + "B/op: bytes allocated per operation (`-prof gc`), 0 when below 0.5. Error: JMH's 99.9% "
+        + "confidence half-interval.\n");
     return md.toString();
   }
 
@@ -127,31 +128,40 @@ public final class ResultsTable {
     return i;
   }
 
+  /** One table per class: a row per method, the thread counts side by side. */
   private static String table(String clazz, List<Row> rows) {
-    rows.sort((a, b) -> a.threads() != b.threads() ? Integer.compare(a.threads(), b.threads())
-        : Integer.compare(rank(a.method()), rank(b.method())) != 0
-            ? Integer.compare(rank(a.method()), rank(b.method())) : a.method().compareTo(b.method()));
+    List<Integer> threads = rows.stream().map(Row::threads).distinct().sorted().toList();
+    List<String> methods = rows.stream().map(Row::method).distinct()
+        .sorted((a, b) -> rank(a) != rank(b) ? Integer.compare(rank(a), rank(b)) : a.compareTo(b)).toList();
     boolean sampled = rows.stream().anyMatch(r -> "sample".equals(r.mode()));
-    String unit = rows.get(0).unit();
+    String unit = rows.get(0).unit().replace("us/op", "µs/op");
     StringBuilder md = new StringBuilder();
-    md.append("### ").append(TITLES.getOrDefault(clazz, clazz)).append(" (`").append(clazz).append("`)\n\n");
-    if (sampled) {
-      md.append("| method | threads | median (").append(unit).append(") | mean ± error (").append(unit)
-          .append(") | B/op | herdguard ÷ this (median) |\n|---|---:|---:|---:|---:|---:|\n");
-    } else {
-      md.append("| method | threads | score ± error (").append(unit)
-          .append(") | B/op | herdguard ÷ this |\n|---|---:|---:|---:|---:|\n");
+    md.append("### ").append(TITLES.getOrDefault(clazz, clazz)).append(" (`").append(clazz).append("`, ")
+        .append(sampled ? "median and mean ± error, " : "").append(unit).append(")\n\n| method |");
+    StringBuilder rule = new StringBuilder("|---|");
+    for (int t : threads) {
+      String th = t == 1 ? "1 thread" : t + " threads";
+      md.append(' ').append(th).append(sampled ? ": median | mean ± error" : ": score ± error").append(" | B/op | herdguard ÷ this |");
+      rule.append(sampled ? "---:|---:|---:|---:|" : "---:|---:|---:|");
     }
-    for (Row r : rows) {
-      Row hg = find(rows, HERDGUARD, r.threads());
-      String ratio = hg == null || r.method().equals(HERDGUARD) ? "" : ratio(hg.value() / r.value());
-      md.append("| ").append(r.method().equals(HERDGUARD) ? "**herdguard**" : r.method())
-          .append(" | ").append(r.threads()).append(" | ");
-      if (sampled) {
-        md.append(number(r.median())).append(" | ");
+    md.append('\n').append(rule).append('\n');
+    for (String method : methods) {
+      md.append("| ").append(method.equals(HERDGUARD) ? "**herdguard**" : method).append(" |");
+      for (int t : threads) {
+        Row r = find(rows, method, t);
+        if (r == null) {
+          md.append(sampled ? "  |  |  |  |" : "  |  |  |");
+          continue;
+        }
+        Row hg = find(rows, HERDGUARD, t);
+        String ratio = hg == null || method.equals(HERDGUARD) ? "" : ratio(hg.value() / r.value());
+        if (sampled) {
+          md.append(' ').append(number(r.median())).append(" |");
+        }
+        md.append(' ').append(number(r.score())).append(" ± ").append(number(r.error(), r.score()))
+            .append(" | ").append(bytes(r.bytesPerOp())).append(" | ").append(ratio).append(" |");
       }
-      md.append(number(r.score())).append(" ± ").append(number(r.error(), r.score()))
-          .append(" | ").append(bytes(r.bytesPerOp())).append(" | ").append(ratio).append(" |\n");
+      md.append('\n');
     }
     return md.toString();
   }
