@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -45,6 +46,9 @@ public final class GuardedOperation {
 
   private static final Logger log = LoggerFactory.getLogger(GuardedOperation.class);
 
+  /** Rounds of handed-over successes one caller records at most: see {@link #recordHandedOverAndLeave()}. */
+  private static final int MAX_RECORDING_ROUNDS = 16;
+
   private final String name;
   private final CircuitBreaker breaker;
   private final Backoff backoff;
@@ -59,6 +63,11 @@ public final class GuardedOperation {
   private final Sleeper sleeper;
   private final RetryControl sleeping;
   private final HerdGuardListener listener;
+  private final BreakerStateWatch watch;
+  /** Held by the thread recording successes in the breaker: see {@link #recordSuccess()}. */
+  private final AtomicBoolean recording = new AtomicBoolean();
+  /** Successes handed to the recording thread, not yet in the breaker's window. */
+  private final AtomicInteger handedOver = new AtomicInteger();
 
   GuardedOperation(String name, CircuitBreaker breaker, HerdGuardConfig config, RetryBudget.Host budget,
       String budgetKey, InstantSource clock, RandomGenerator random,
@@ -77,6 +86,7 @@ public final class GuardedOperation {
     this.sleeper = sleeper;
     this.sleeping = sleeper::sleep;
     this.listener = listener;
+    this.watch = new BreakerStateWatch(name, breaker, listener);
   }
 
   /** The operation's name, with its host when it has one ({@code login@auth.example.com}). */
@@ -84,7 +94,11 @@ public final class GuardedOperation {
     return name;
   }
 
-  /** The operation's circuit breaker, for metrics and for tests. Do not reset it from production code. */
+  /**
+   * The operation's circuit breaker, for metrics and for tests. Do not reset it from production code.
+   * A state change made through it directly is logged and reported to the listener by the
+   * operation's next call.
+   */
   public CircuitBreaker circuitBreaker() {
     return breaker;
   }
@@ -124,10 +138,19 @@ public final class GuardedOperation {
   public <T> T call(Callable<T> callable, RetryControl control) throws Exception {
     Objects.requireNonNull(callable, "callable");
     Objects.requireNonNull(control, "control");
-    Attempts attempts = new Attempts(clock.millis());
+    // The success path allocates nothing: the attempts' record is made at the first failure.
+    long startMillis = clock.millis();
     budget.recordFirstAttempt();
+    Attempts attempts = null;
     while (true) {
-      acquirePermission(attempts);
+      if (!breaker.tryAcquirePermission()) {
+        watch.check();
+        throw breakerOpen(attempts != null ? attempts : new Attempts(startMillis));
+      }
+      watch.check();
+      if (attempts != null) {
+        attempts.count++;
+      }
       T result;
       try {
         result = callable.call();
@@ -137,8 +160,13 @@ public final class GuardedOperation {
           throw failure;
         }
         breaker.onError(0, TimeUnit.NANOSECONDS, failure);
+        watch.check();
         if (!isRetryable(failure)) {
           throw failure;
+        }
+        if (attempts == null) {
+          attempts = new Attempts(startMillis);
+          attempts.count = 1;
         }
         control.await(nextDelayNanos(attempts, failure, control));
         continue;
@@ -146,7 +174,8 @@ public final class GuardedOperation {
         breaker.releasePermission();
         throw error;
       }
-      breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+      recordSuccess();
+      watch.check();
       return result;
     }
   }
@@ -171,14 +200,70 @@ public final class GuardedOperation {
 
   private void acquirePermission(Attempts attempts) {
     if (!breaker.tryAcquirePermission()) {
-      safely(() -> listener.onBreakerRejected(name));
-      throw new HerdGuardException(HerdGuardException.Reason.BREAKER_OPEN, name, attempts.count,
-          attempts.elapsed(), null,
-          name + ": circuit breaker is " + breaker.getState() + ", call not made"
-              + (attempts.count > 0 ? " (after " + attempts.count + " attempts)" : ""),
-          attempts.last);
+      watch.check();
+      throw breakerOpen(attempts);
     }
+    watch.check();
     attempts.count++;
+  }
+
+  /**
+   * Records a success in the breaker, one thread at a time, the others handing theirs over.
+   *
+   * <p>Resilience4j's count-based window takes a {@code ReentrantLock} for every outcome: two
+   * threads succeeding at once made one of them park (microseconds, and a queue node), and even
+   * without parking every success moved the window's cache lines from one core to the other. So a
+   * thread that finds another recording adds its success to {@link #handedOver} and returns, and the
+   * recording thread records those too before it leaves, with the window's lines still in its cache.
+   * A handed-over success is in the window a few hundred nanoseconds later than its call returned,
+   * recorded by the thread of a call that was in flight at the same moment: the order of outcomes
+   * that overlap in time was never defined.
+   */
+  private void recordSuccess() {
+    if (recording.compareAndSet(false, true)) {
+      try {
+        breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+      } finally {
+        recordHandedOverAndLeave();
+      }
+    } else {
+      handedOver.incrementAndGet();
+      // The recording thread may have looked at handedOver just before this success came in, and left.
+      if (!recording.get() && recording.compareAndSet(false, true)) {
+        recordHandedOverAndLeave();
+      }
+    }
+  }
+
+  /**
+   * Records the successes handed over, leaves, and comes back if more came in meanwhile: each side
+   * writes, then reads the other's variable, so no success is left behind. A bounded number of
+   * rounds, so that a caller does not record others' successes for ever; past it, successes arrive
+   * faster than one thread records them, and the next one to succeed records what is left.
+   */
+  private void recordHandedOverAndLeave() {
+    for (int round = 0; ; round++) {
+      try {
+        // A read first: alone, nothing was handed over, and a read is cheaper than getAndSet.
+        for (int n = handedOver.get() == 0 ? 0 : handedOver.getAndSet(0); n > 0; n--) {
+          breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+        }
+      } finally {
+        recording.set(false);
+      }
+      if (round == MAX_RECORDING_ROUNDS || handedOver.get() == 0 || !recording.compareAndSet(false, true)) {
+        return;
+      }
+    }
+  }
+
+  private HerdGuardException breakerOpen(Attempts attempts) {
+    safely(() -> listener.onBreakerRejected(name));
+    return new HerdGuardException(HerdGuardException.Reason.BREAKER_OPEN, name, attempts.count,
+        attempts.elapsed(), null,
+        name + ": circuit breaker is " + breaker.getState() + ", call not made"
+            + (attempts.count > 0 ? " (after " + attempts.count + " attempts)" : ""),
+        attempts.last);
   }
 
   /**
@@ -398,13 +483,15 @@ public final class GuardedOperation {
         inFlight = null;
         Throwable failure = unwrap(error);
         if (failure == null) {
-          breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+          recordSuccess();
+          watch.check();
           result.complete(value);
         } else if (result.isCancelled() || isCancellation(failure)) {
           breaker.releasePermission();
           result.completeExceptionally(failure);
         } else {
           breaker.onError(0, TimeUnit.NANOSECONDS, failure);
+          watch.check();
           retryOrFail(failure);
         }
       });

@@ -17,8 +17,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * herdguard's facade: built once from a {@link HerdGuardConfig}, it hands out the startup delay,
@@ -36,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HerdGuard implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(HerdGuard.class);
   private static final Pattern OPERATION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
   private final HerdGuardConfig config;
@@ -121,17 +118,9 @@ public final class HerdGuard implements AutoCloseable {
 
   private GuardedOperation newOperation(String name, String displayName, String budgetKey) {
     HerdGuardConfig c = config.forOperation(name);
+    // No Resilience4j event consumer: one would make every call allocate an event. The operation
+    // reports state changes itself (BreakerStateWatch).
     CircuitBreaker breaker = CircuitBreaker.of(displayName, breakerConfig(c));
-    breaker.getEventPublisher().onStateTransition(e -> {
-      log.warn("{}: circuit breaker {} -> {}", displayName,
-          e.getStateTransition().getFromState(), e.getStateTransition().getToState());
-      try {
-        listener.onBreakerStateChange(displayName,
-            e.getStateTransition().getFromState(), e.getStateTransition().getToState());
-      } catch (RuntimeException failure) {
-        log.warn("herdguard listener failed", failure);
-      }
-    });
     return new GuardedOperation(displayName, breaker, c, budget.forHost(budgetKey), budgetKey,
         clock, random, this::scheduler, sleeper, listener);
   }

@@ -176,6 +176,74 @@ class GuardedOperationTest {
   }
 
   @Test
+  void everyBreakerStateChangeIsReportedOnceInOrderWithoutAResilience4jEventConsumer() throws Exception {
+    HerdGuard guard = guard(config()
+        .withRetryMaxAttempts(1)
+        .withBreakerWindow(2)
+        .withBreakerMinimumCalls(2)
+        .withBreakerHalfOpenCalls(1)
+        .withBreakerOpenWait(Duration.ofSeconds(30))
+        .withBreakerOpenWaitSpread(0.5));
+    GuardedOperation op = guard.operation("login");
+    // A registered consumer makes Resilience4j build an event on every success: none may be there.
+    assertFalse(((io.github.resilience4j.core.EventProcessor<?>) op.circuitBreaker().getEventPublisher())
+        .hasConsumers());
+    for (int i = 0; i < 2; i++) {
+      assertThrows(HerdGuardException.class, () -> op.call(() -> {
+        throw new IOException("503");
+      }));
+    }
+    assertThrows(HerdGuardException.class, () -> op.call(() -> "refused"));
+    clock.advance(Duration.ofSeconds(31));
+    assertEquals("probe", op.call(() -> "probe"));
+    assertEquals(CircuitBreaker.State.CLOSED, op.circuitBreaker().getState());
+    assertEquals("ok", op.call(() -> "ok"));
+    assertEquals(List.of("breaker login CLOSED->OPEN", "rejected login", "breaker login OPEN->HALF_OPEN",
+        "breaker login HALF_OPEN->CLOSED"), events);
+
+    // A change made on the breaker directly is reported by the next call.
+    events.clear();
+    op.circuitBreaker().transitionToForcedOpenState();
+    assertThrows(HerdGuardException.class, () -> op.call(() -> "refused"));
+    assertEquals(List.of("breaker login CLOSED->FORCED_OPEN", "rejected login"), events);
+  }
+
+  @Test
+  void successesHandedOverBetweenThreadsAreAllRecordedInTheBreaker() throws Exception {
+    int threads = 4;
+    int callsEach = 5_000;
+    GuardedOperation op = HerdGuard.builder(config()
+            .withBreakerWindow(threads * callsEach)
+            .withStartupMaxDelay(Duration.ZERO)
+            .build())
+        .build()
+        .operation("login");
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < callsEach; i++) {
+            op.call(() -> "session");
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // Never a success lost between the thread that succeeded and the thread that recorded it.
+    assertEquals(threads * callsEach, op.circuitBreaker().getMetrics().getNumberOfSuccessfulCalls());
+    assertEquals(CircuitBreaker.State.CLOSED, op.circuitBreaker().getState());
+  }
+
+  @Test
   void openWaitIsDrawnWithinTheSpread() {
     assertEquals(15_000, HerdGuard.openWaitMillis(30_000, 0.5, 0.0));
     assertEquals(30_000, HerdGuard.openWaitMillis(30_000, 0.5, 0.5));
