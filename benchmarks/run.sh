@@ -16,6 +16,7 @@
 # Markdown in $RESULTS/section-<name>.md, call it below, and it is appended to latest.md.
 # JMH's JSON stays beside latest.md (jmh-t1.json, jmh-t2.json; not committed).
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
 
 INCLUDE="${1:-.*}"
@@ -40,15 +41,25 @@ run_jmh() {
   echo "== JMH '$INCLUDE' at $threads thread(s); load average $(load)"
   LOADS+=("$threads thread(s): $(load) before, ")
   # shellcheck disable=SC2086
-  java -jar "$JAR" "$INCLUDE" -t "$threads" -prof gc -rf json -rff "$RESULTS/jmh-t$threads.json" ${JMH_ARGS:-}
+  java -jar "$JAR" "$INCLUDE" -e FleetBenchmark -t "$threads" -prof gc -rf json -rff "$RESULTS/jmh-t$threads.json" ${JMH_ARGS:-}
   LOADS[-1]+="$(load) after"
 }
 
 started=$(date +%s)
+if [[ "$INCLUDE" == "FleetBenchmark" ]]; then
+  THREADS=()   # only the fleet section below
+fi
 for t in "${THREADS[@]}"; do
   run_jmh "$t"
 done
 # More suites go here, each writing $RESULTS/section-<name>.md.
+# The fleet simulator: whole single-threaded runs, one thread only (a second would only share the cores).
+if [[ "FleetBenchmark" =~ $INCLUDE || "$INCLUDE" == ".*" ]]; then
+  echo "== JMH FleetBenchmark at 1 thread; load average $(load)"
+  # shellcheck disable=SC2086
+  java -jar "$JAR" FleetBenchmark -t 1 -prof gc -rf json -rff "$RESULTS/jmh-fleet.json" ${JMH_ARGS:-}
+  java -cp "$JAR" dev.herdguard.benchmarks.FleetSection "$RESULTS/jmh-fleet.json" "$RESULTS/section-fleet.md"
+fi
 elapsed=$(( $(date +%s) - started ))
 
 jdk=$(java -version 2>&1 | tr '\n' ' ' | sed 's/ *$//')
@@ -61,7 +72,7 @@ java -cp "$JAR" dev.herdguard.benchmarks.ResultsTable --out "$RESULTS/latest.md"
   --env "JDK=$jdk" \
   --env "CPU=$cpu, $cores cores ($(uname -sr))" \
   --env "Load average (1, 5, 15 min)=$loads" \
-  --env "Command=\`benchmarks/run.sh${1:+ $1}\`${JMH_ARGS:+ with JMH_ARGS=\"$JMH_ARGS\"}: JMH 1.37, -prof gc; per benchmark and thread count 2 forks × (3 warmup + 5 measured iterations of 1 s; 2 s for OkHttpBenchmark; 1 fork for OkHttpOverheadBenchmark); ${elapsed} s of JMH in all" \
+  --env "Command=\`benchmarks/run.sh${1:+ $1}\`${JMH_ARGS:+ with JMH_ARGS=\"$JMH_ARGS\"}: JMH 1.37, -prof gc; per benchmark and thread count 2 forks × (3 warmup + 5 measured iterations of 1 s; 2 s for OkHttpBenchmark; 1 fork for OkHttpOverheadBenchmark; FleetBenchmark 1 fork × (3 warmup + 3 single-shot runs) at 1 thread); ${elapsed} s of JMH in all" \
   "$RESULTS"/jmh-t*.json
 
 for extra in "$RESULTS"/section-*.md; do

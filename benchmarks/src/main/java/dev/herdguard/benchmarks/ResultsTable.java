@@ -41,7 +41,8 @@ public final class ResultsTable {
 
   /** One benchmark method at one thread count. */
   record Row(String clazz, String method, int threads, String mode, double score, double error,
-      String unit, double median, double bytesPerOp, List<Double> iterationMedians) {
+      String unit, double median, double bytesPerOp, List<Double> iterationMedians,
+      Map<String, String> params) {
 
     /** What the comparisons use: the median for a sampled distribution, else the score. */
     double value() {
@@ -62,6 +63,8 @@ public final class ResultsTable {
         default -> rows.addAll(read(Path.of(args[i])));
       }
     }
+    // The fleet simulator has a section of its own (FleetSection): whole runs, not a hot path.
+    rows.removeIf(r -> r.clazz().equals("FleetBenchmark"));
     String page = render(env, rows);
     if (out == null) {
       System.out.print(page);
@@ -88,9 +91,18 @@ public final class ResultsTable {
           (String) primary.get("scoreUnit"),
           percentiles == null ? Double.NaN : number(percentiles.get("50.0")),
           alloc == null ? Double.NaN : number(alloc.get("score")),
-          iterationMedians((List<?>) primary.get("rawDataHistogram"))));
+          iterationMedians((List<?>) primary.get("rawDataHistogram")), params(b.get("params"))));
     }
     return rows;
+  }
+
+  /** A benchmark's {@code @Param} values, empty when it has none. */
+  private static Map<String, String> params(Object params) {
+    Map<String, String> m = new LinkedHashMap<>();
+    if (params instanceof Map<?, ?> p) {
+      p.forEach((k, v) -> m.put(String.valueOf(k), String.valueOf(v)));
+    }
+    return m;
   }
 
   /** The median of each measured iteration of a sampled benchmark: {@code [fork][iteration][[value, count]]}. */
