@@ -1,6 +1,7 @@
 package dev.herdguard.examples.loopback;
 
 import dev.herdguard.HerdGuardConfig;
+import dev.herdguard.examples.fleet.Flags;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -20,8 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The fleet simulator's story with real sockets: a login server on 127.0.0.1 with a fixed
@@ -123,20 +122,20 @@ public final class LoopbackDemo {
   private static void describe(Options o, HerdGuardConfig c, Path dir, PrintStream out) {
     LoginServer.Settings s = o.serverSettings();
     out.printf(Locale.ROOT, "loopback: %,d clients restart within %s against one login server on 127.0.0.1%n",
-        o.clients(), format(o.window()));
+        o.clients(), Flags.format(o.window()));
     out.printf(Locale.ROOT, "  server: %s logins/s, queue %,d (%s of work); when full, 503 at once with Retry-After: %s"
             + " (costs %s%% of a login); a login served more than %s after it arrived is wasted%n",
-        number(s.capacity()), s.queueLimit(), format(o.queue()),
-        s.retryAfter() == null ? "-" : s.retryAfter().toSeconds(), number(100 * s.rejectCost()), format(o.timeout()));
+        number(s.capacity()), s.queueLimit(), Flags.format(o.queue()),
+        s.retryAfter() == null ? "-" : s.retryAfter().toSeconds(), number(100 * s.rejectCost()), Flags.format(o.timeout()));
     out.printf(Locale.ROOT, "  naive: no token cache, gives up after %s, retries every %s, ignores Retry-After%n",
-        format(o.timeout()), format(o.naiveRetry()));
+        Flags.format(o.timeout()), Flags.format(o.naiveRetry()));
     out.printf(Locale.ROOT, "  herdguard: one HerdGuard and token file per client; library defaults with the minute-scale"
             + " ones / %s: startup.max-delay %s, backoff.max %s, breaker.open-wait %s, retry.max-duration %s;"
             + " gives up on an attempt after %s%n",
-        number(o.timeScale()), format(c.startupMaxDelay()), format(c.backoffMax()), format(c.breakerOpenWait()),
-        format(c.retryMaxDuration()), format(o.timeout()));
+        number(o.timeScale()), Flags.format(c.startupMaxDelay()), Flags.format(c.backoffMax()), Flags.format(c.breakerOpenWait()),
+        Flags.format(c.retryMaxDuration()), Flags.format(o.timeout()));
     out.printf(Locale.ROOT, "  token files in %s; a run stops when every client is online, or after %s%n", dir,
-        format(o.limit()));
+        Flags.format(o.limit()));
   }
 
   // ------------------------------------------------------------------ runs
@@ -238,17 +237,6 @@ public final class LoopbackDemo {
 
   private static String seconds(long millis) {
     return String.format(Locale.ROOT, "%.1fs", millis / 1000.0);
-  }
-
-  static String format(Duration d) {
-    long ms = d.toMillis();
-    if (ms % 60_000 == 0 && ms >= 60_000) {
-      return ms / 60_000 + "m";
-    }
-    if (ms % 1000 == 0) {
-      return ms / 1000 + "s";
-    }
-    return ms + "ms";
   }
 
   private static String number(double v) {
@@ -384,7 +372,6 @@ public final class LoopbackDemo {
         "                    [--runs naive,cold,warm]",
         "durations: 250ms, 5s, 1m");
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
     private static final List<String> RUNS = List.of("naive", "cold", "warm");
     private static final List<String> FLAGS = List.of("--clients", "--capacity", "--window", "--queue", "--timeout",
         "--naive-retry", "--retry-after", "--time-scale", "--limit", "--threads", "--seed", "--dir", "--runs");
@@ -405,22 +392,22 @@ public final class LoopbackDemo {
         problems.add("--capacity (" + capacity + ") must be in (0, 10000]");
       }
       if (queue.isNegative() || Math.round(capacity * queue.toMillis() / 1000.0) < 1) {
-        problems.add("--queue (" + format(queue) + ") must hold at least one login at --capacity " + capacity);
+        problems.add("--queue (" + Flags.format(queue) + ") must hold at least one login at --capacity " + capacity);
       }
       if (timeout.isZero() || timeout.isNegative()) {
-        problems.add("--timeout (" + format(timeout) + ") must be > 0");
+        problems.add("--timeout (" + Flags.format(timeout) + ") must be > 0");
       }
       if (naiveRetry.isNegative()) {
-        problems.add("--naive-retry (" + format(naiveRetry) + ") must be >= 0");
+        problems.add("--naive-retry (" + Flags.format(naiveRetry) + ") must be >= 0");
       }
       if (retryAfter != null && (retryAfter.isNegative() || retryAfter.toMillis() % 1000 != 0)) {
-        problems.add("--retry-after (" + format(retryAfter) + ") must be whole seconds");
+        problems.add("--retry-after (" + Flags.format(retryAfter) + ") must be whole seconds");
       }
       if (!(timeScale >= 1 && timeScale <= 1000)) {
         problems.add("--time-scale (" + timeScale + ") must be in [1, 1000]");
       }
       if (limit.isZero() || limit.isNegative() || limit.compareTo(Duration.ofMinutes(10)) > 0) {
-        problems.add("--limit (" + format(limit) + ") must be > 0 and <= 10m");
+        problems.add("--limit (" + Flags.format(limit) + ") must be > 0 and <= 10m");
       }
       if (threads < 2 || threads > 4096) {
         problems.add("--threads (" + threads + ") must be in [2, 4096]");
@@ -586,20 +573,12 @@ public final class LoopbackDemo {
         if (v == null) {
           return fallback;
         }
-        Matcher m = DURATION.matcher(v);
-        if (!m.matches()) {
+        Duration d = Flags.parseDuration(v);
+        if (d == null) {
           problems.add(name + " (" + v + ") must be a duration such as 250ms, 5s or 1m");
           return fallback;
         }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-          case "ms":
-            return Duration.ofMillis(n);
-          case "s":
-            return Duration.ofSeconds(n);
-          default:
-            return Duration.ofMinutes(n);
-        }
+        return d;
       }
     }
   }
