@@ -6,7 +6,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -21,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -53,11 +53,12 @@ public final class GuardedOperation {
   private final CircuitBreaker breaker;
   private final Backoff backoff;
   private final int maxAttempts;
-  private final long maxDurationMillis;
+  private final long maxDurationNanos;
   private final RetryAfter retryAfter;
   private final RetryBudget.Host budget;
   private final String budgetKey;
-  private final InstantSource clock;
+  private final LongSupplier ticker;
+  private final HostState host;
   private final RandomGenerator random;
   private final Supplier<ScheduledExecutorService> scheduler;
   private final Sleeper sleeper;
@@ -70,17 +71,18 @@ public final class GuardedOperation {
   private final AtomicInteger handedOver = new AtomicInteger();
 
   GuardedOperation(String name, CircuitBreaker breaker, HerdGuardConfig config, RetryBudget.Host budget,
-      String budgetKey, InstantSource clock, RandomGenerator random,
+      String budgetKey, HostState host, LongSupplier ticker, RandomGenerator random,
       Supplier<ScheduledExecutorService> scheduler, Sleeper sleeper, HerdGuardListener listener) {
     this.name = name;
     this.breaker = breaker;
     this.backoff = config.backoff();
     this.maxAttempts = config.retryMaxAttempts();
-    this.maxDurationMillis = config.retryMaxDuration().toMillis();
+    this.maxDurationNanos = saturatedNanos(config.retryMaxDuration());
     this.retryAfter = RetryAfter.of(config.retryAfterMax(), config.retryAfterSpread());
     this.budget = budget;
     this.budgetKey = budgetKey;
-    this.clock = clock;
+    this.host = host;
+    this.ticker = ticker;
     this.random = random;
     this.scheduler = scheduler;
     this.sleeper = sleeper;
@@ -92,6 +94,15 @@ public final class GuardedOperation {
   /** The operation's name, with its host when it has one ({@code login@auth.example.com}). */
   public String name() {
     return name;
+  }
+
+  /**
+   * The state of the host this operation calls, shared by every operation towards it: the wait its
+   * failures have set, and the timeout to give the next attempt ({@link
+   * HostState#attemptTimeout(Duration)}). An operation without a host has one of its own name.
+   */
+  public HostState host() {
+    return host;
   }
 
   /**
@@ -139,13 +150,25 @@ public final class GuardedOperation {
     Objects.requireNonNull(callable, "callable");
     Objects.requireNonNull(control, "control");
     // The success path allocates nothing: the attempts' record is made at the first failure.
-    long startMillis = clock.millis();
+    long startNanos = ticker.getAsLong();
     budget.recordFirstAttempt();
     Attempts attempts = null;
     while (true) {
+      // The host's wait gates every attempt, a new call's first one included; healthy, it is one read.
+      HostState.Streak seen = host.current();
+      if (seen != null) {
+        long wait = host.waitNanos(seen);
+        if (wait > 0) {
+          if (attempts == null) {
+            attempts = new Attempts(startNanos);
+          }
+          control.await(hostWaitNanos(attempts, wait, control));
+          continue;
+        }
+      }
       if (!breaker.tryAcquirePermission()) {
         watch.check();
-        throw breakerOpen(attempts != null ? attempts : new Attempts(startMillis));
+        throw breakerOpen(attempts != null ? attempts : new Attempts(startNanos));
       }
       watch.check();
       if (attempts != null) {
@@ -165,9 +188,12 @@ public final class GuardedOperation {
           throw failure;
         }
         if (attempts == null) {
-          attempts = new Attempts(startMillis);
+          attempts = new Attempts(startNanos);
+        }
+        if (attempts.count == 0) {
           attempts.count = 1;
         }
+        hostFailed(seen, failure);
         control.await(nextDelayNanos(attempts, failure, control));
         continue;
       } catch (Error error) {
@@ -175,6 +201,7 @@ public final class GuardedOperation {
         throw error;
       }
       recordSuccess();
+      host.onSuccess();
       watch.check();
       return result;
     }
@@ -196,6 +223,47 @@ public final class GuardedOperation {
     AsyncCall<T> async = new AsyncCall<>(call);
     async.attempt();
     return async.result;
+  }
+
+  /** Records a retryable failure in the host's state, and reports the wait it set. */
+  private void hostFailed(HostState.Streak seen, Throwable failure) {
+    Duration hint = failure instanceof ServerBusyException
+        ? ((ServerBusyException) failure).retryAfter().orElse(null) : null;
+    long wait = host.onFailure(seen, failure, hint);
+    if (wait > 0) {
+      int failures = host.consecutiveFailures();
+      Duration d = Duration.ofNanos(wait);
+      if (log.isDebugEnabled()) {
+        log.debug("{}: {} attempts to {} failed in a row; no attempt to it for {}",
+            name, failures, host.host(), Durations.format(d));
+      }
+      safely(() -> listener.onHostWait(host.host(), failures, d));
+    }
+  }
+
+  /**
+   * Before an attempt that the host's wait holds back: the wait, or why the call ends instead. A
+   * wait that would end after {@code retry.max-duration}, or that the caller refuses, ends the call
+   * with {@link HerdGuardException.Reason#HOST_WAIT} and the time left.
+   */
+  private long hostWaitNanos(Attempts attempts, long wait, RetryControl control) {
+    Duration left = Duration.ofNanos(wait);
+    String why = null;
+    if (attempts.elapsedNanos() + wait > maxDurationNanos) {
+      why = "the host's wait ends after retry.max-duration ("
+          + Durations.format(Duration.ofNanos(maxDurationNanos)) + ")";
+    } else if (control != null) {
+      why = control.refuseWait(wait).orElse(null);
+    }
+    if (why != null) {
+      throw new HerdGuardException(HerdGuardException.Reason.HOST_WAIT, name, attempts.count,
+          attempts.elapsed(), left,
+          name + ": " + host.host() + (host.consecutiveFailures() == 0 ? " asked for a wait"
+              : " is backing off after " + host.consecutiveFailures() + " failures in a row")
+              + "; next attempt in " + Durations.format(left) + ", and " + why,
+          attempts.last);
+    }
+    return wait;
   }
 
   private void acquirePermission(Attempts attempts) {
@@ -294,9 +362,9 @@ public final class GuardedOperation {
       }
       delay = attempts.backoffs.nextDelayNanos();
     }
-    if (attempts.elapsedMillis() + TimeUnit.NANOSECONDS.toMillis(delay) > maxDurationMillis) {
+    if (attempts.elapsedNanos() + delay > maxDurationNanos) {
       throw exhausted(attempts, "the next attempt would start after retry.max-duration ("
-          + Durations.format(Duration.ofMillis(maxDurationMillis)) + ")");
+          + Durations.format(Duration.ofNanos(maxDurationNanos)) + ")");
     }
     // Asked before the budget, so that a retry the caller refuses costs the host no retry.
     Optional<String> refused = control == null ? Optional.empty() : control.refuseRetry(delay);
@@ -358,6 +426,21 @@ public final class GuardedOperation {
     }
 
     /**
+     * Whether the call may wait {@code delayNanos} for the host's wait to end before its next
+     * attempt, the first one included. Asked when the host is backing off after a streak of
+     * failures or a server's hint; a reason ends the call with {@link
+     * HerdGuardException.Reason#HOST_WAIT}, the time left in {@link HerdGuardException#retryAfter()}
+     * and the reason in its message.
+     *
+     * @param delayNanos the wait until the host's next attempt may start
+     * @return empty to wait, or why the call must not (such as "the call's timeout ends first");
+     *     by default empty
+     */
+    default Optional<String> refuseWait(long delayNanos) {
+      return Optional.empty();
+    }
+
+    /**
      * Waits {@code delayNanos} before the next attempt, holding no monitor. Returning starts the
      * attempt; throwing ends the call at once without one. The failed attempt has already been
      * counted by the breaker, and no permission is held during the wait.
@@ -407,23 +490,31 @@ public final class GuardedOperation {
         + ", breaker=" + breaker.getState() + "]";
   }
 
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
+  }
+
   /** The state of one call's attempts. Confined to one thread at a time. */
   private final class Attempts {
-    final long startMillis;
+    final long startNanos;
     int count;
     Throwable last;
     BackoffSequence backoffs;
 
-    Attempts(long startMillis) {
-      this.startMillis = startMillis;
+    Attempts(long startNanos) {
+      this.startNanos = startNanos;
     }
 
-    long elapsedMillis() {
-      return Math.max(0, clock.millis() - startMillis);
+    long elapsedNanos() {
+      return Math.max(0, ticker.getAsLong() - startNanos);
     }
 
     Duration elapsed() {
-      return Duration.ofMillis(elapsedMillis());
+      return Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(elapsedNanos()));
     }
   }
 
@@ -431,7 +522,7 @@ public final class GuardedOperation {
   private final class AsyncCall<T> {
     final Supplier<? extends CompletionStage<T>> call;
     final CompletableFuture<T> result = new CompletableFuture<>();
-    final Attempts attempts = new Attempts(clock.millis());
+    final Attempts attempts = new Attempts(ticker.getAsLong());
     volatile CompletableFuture<T> inFlight;
     volatile ScheduledFuture<?> pending;
 
@@ -455,6 +546,18 @@ public final class GuardedOperation {
     void attempt() {
       if (result.isDone()) {
         return;
+      }
+      HostState.Streak seen = host.current();
+      if (seen != null) {
+        long wait = host.waitNanos(seen);
+        if (wait > 0) {
+          try {
+            schedule(hostWaitNanos(attempts, wait, null));
+          } catch (HerdGuardException stop) {
+            result.completeExceptionally(stop);
+          }
+          return;
+        }
       }
       try {
         acquirePermission(attempts);
@@ -484,6 +587,7 @@ public final class GuardedOperation {
         Throwable failure = unwrap(error);
         if (failure == null) {
           recordSuccess();
+          host.onSuccess();
           watch.check();
           result.complete(value);
         } else if (result.isCancelled() || isCancellation(failure)) {
@@ -492,6 +596,9 @@ public final class GuardedOperation {
         } else {
           breaker.onError(0, TimeUnit.NANOSECONDS, failure);
           watch.check();
+          if (isRetryable(failure)) {
+            hostFailed(seen, failure);
+          }
           retryOrFail(failure);
         }
       });
@@ -509,7 +616,11 @@ public final class GuardedOperation {
         result.completeExceptionally(stop);
         return;
       }
-      pending = scheduler.get().schedule(this::attempt, delay, TimeUnit.NANOSECONDS);
+      schedule(delay);
+    }
+
+    private void schedule(long delayNanos) {
+      pending = scheduler.get().schedule(this::attempt, delayNanos, TimeUnit.NANOSECONDS);
       if (result.isCancelled()) {
         pending.cancel(false);
       }

@@ -1,5 +1,7 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.HostStateFile;
+import dev.herdguard.internal.MonotonicClock;
 import dev.herdguard.internal.Randoms;
 import dev.herdguard.internal.Sleeper;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -7,7 +9,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
@@ -38,6 +40,10 @@ public final class HerdGuard implements AutoCloseable {
 
   private final HerdGuardConfig config;
   private final InstantSource clock;
+  /** Every wait is measured on it: the wall clock can step back an hour, this cannot. */
+  private final LongSupplier ticker;
+  /** The ticker as a clock, for Resilience4j's open-state wait and the retry budget's refill. */
+  private final MonotonicClock monotonic;
   private final RandomGenerator random;
   private final HerdGuardListener listener;
   private final Sleeper sleeper;
@@ -45,20 +51,28 @@ public final class HerdGuard implements AutoCloseable {
   private volatile ScheduledExecutorService ownScheduler;
   private final RetryBudget budget;
   private final ConcurrentHashMap<String, GuardedOperation> operations = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, HostState> hosts = new ConcurrentHashMap<>();
+  private final HostState.Settings hostSettings;
+  private final HostState.Store hostStore;
   private final Cohort cohort;
   private final Duration startupDelay;
-  private final long startedAtMillis;
+  private final long startedAtNanos;
 
   private HerdGuard(Builder b) {
     this.config = b.config;
     this.clock = b.clock;
+    this.ticker = b.ticker != null ? b.ticker : b.clockGiven ? MonotonicClock.tickerOf(b.clock) : System::nanoTime;
+    this.monotonic = new MonotonicClock(clock, ticker);
     this.random = b.random;
     this.listener = b.listener;
     this.sleeper = b.sleeper;
     this.givenScheduler = b.scheduler;
-    this.budget = RetryBudget.create(config.retryBudgetRatio(), config.retryBudgetMinPerSecond(), clock);
+    this.budget = RetryBudget.create(config.retryBudgetRatio(), config.retryBudgetMinPerSecond(), monotonic);
+    this.hostSettings = new HostState.Settings(config);
+    this.hostStore = b.hostStore != null ? b.hostStore
+        : config.stateDir().<HostState.Store>map(dir -> new HostStateFile(dir.resolve("hosts"))).orElse(HostState.Store.none());
     this.cohort = config.stateDir().map(Cohort::load).orElse(null);
-    this.startedAtMillis = clock.millis();
+    this.startedAtNanos = ticker.getAsLong();
     this.startupDelay = startupJitter().delay(random);
   }
 
@@ -116,13 +130,32 @@ public final class HerdGuard implements AutoCloseable {
     return operations.computeIfAbsent(key, k -> newOperation(name, k, host));
   }
 
+  /**
+   * The state of {@code host}, shared by every operation towards it: how many of its attempts
+   * failed in a row, how long until the next may start, the timeout to give it. The same host
+   * always returns the same state. An operation without a host ({@link #operation(String)}) has a
+   * state of its own name.
+   *
+   * @param host a host name, as given to {@link #operation(String, String)}
+   * @throws IllegalArgumentException if {@code host} is blank
+   */
+  public HostState host(String host) {
+    Objects.requireNonNull(host, "host");
+    if (host.isBlank()) {
+      throw new IllegalArgumentException("host (\"" + host + "\") must not be blank");
+    }
+    HostState h = hosts.get(host);
+    return h != null ? h : hosts.computeIfAbsent(host,
+        k -> new HostState(k, hostSettings, ticker, clock, random, hostStore, listener));
+  }
+
   private GuardedOperation newOperation(String name, String displayName, String budgetKey) {
     HerdGuardConfig c = config.forOperation(name);
     // No Resilience4j event consumer: one would make every call allocate an event. The operation
     // reports state changes itself (BreakerStateWatch).
     CircuitBreaker breaker = CircuitBreaker.of(displayName, breakerConfig(c));
     return new GuardedOperation(displayName, breaker, c, budget.forHost(budgetKey), budgetKey,
-        clock, random, this::scheduler, sleeper, listener);
+        host(budgetKey), ticker, random, this::scheduler, sleeper, listener);
   }
 
   private CircuitBreakerConfig breakerConfig(HerdGuardConfig c) {
@@ -136,7 +169,8 @@ public final class HerdGuard implements AutoCloseable {
         .permittedNumberOfCallsInHalfOpenState(c.breakerHalfOpenCalls())
         .waitIntervalFunctionInOpenState(jitteredWait)
         .recordException(GuardedOperation::isRetryable)
-        .clock(clock.withZone(ZoneOffset.UTC))
+        // The open state's wait on the ticker: a wall clock stepped back must not keep it open.
+        .clock(monotonic)
         .writableStackTraceEnabled(false)
         .build();
   }
@@ -164,22 +198,22 @@ public final class HerdGuard implements AutoCloseable {
    * @throws InterruptedException if the thread is interrupted while it waits
    */
   public void awaitStartup() throws InterruptedException {
-    sleeper.sleep(TimeUnit.MILLISECONDS.toNanos(startupRemainingMillis()));
+    sleeper.sleep(startupRemainingNanos());
   }
 
   /** Completes when the startup delay has passed, without blocking any thread. */
   public CompletableFuture<Void> startupAsync() {
-    long remaining = startupRemainingMillis();
+    long remaining = startupRemainingNanos();
     if (remaining <= 0) {
       return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> ready = new CompletableFuture<>();
-    scheduler().schedule(() -> ready.complete(null), remaining, TimeUnit.MILLISECONDS);
+    scheduler().schedule(() -> ready.complete(null), remaining, TimeUnit.NANOSECONDS);
     return ready;
   }
 
-  private long startupRemainingMillis() {
-    return Math.max(0, startedAtMillis + startupDelay.toMillis() - clock.millis());
+  private long startupRemainingNanos() {
+    return Math.max(0, startupDelay.toNanos() - (ticker.getAsLong() - startedAtNanos));
   }
 
   private StartupJitter startupJitter() {
@@ -241,7 +275,7 @@ public final class HerdGuard implements AutoCloseable {
         .withInterval(config.checkInterval())
         .withSpread(config.checkSpread())
         // Not the calls' backoff (500ms..60s): a six-hourly check keeps its own, scaled to its interval.
-        .withStartupDelay(Duration.ofMillis(startupRemainingMillis()))
+        .withStartupDelay(Duration.ofNanos(startupRemainingNanos()))
         .withClock(clock)
         .withRandom(random)
         .withScheduler(scheduler())
@@ -300,6 +334,9 @@ public final class HerdGuard implements AutoCloseable {
   public static final class Builder {
     private final HerdGuardConfig config;
     private InstantSource clock = InstantSource.system();
+    private boolean clockGiven;
+    private LongSupplier ticker;
+    private HostState.Store hostStore;
     private RandomGenerator random = Randoms.threadLocal();
     private HerdGuardListener listener = HerdGuardListener.NONE;
     private ScheduledExecutorService scheduler;
@@ -309,9 +346,33 @@ public final class HerdGuard implements AutoCloseable {
       this.config = Objects.requireNonNull(config, "config");
     }
 
-    /** The clock every decision reads; the system clock by default. */
+    /**
+     * The wall clock, for instants that come from elsewhere (a token's expiry, an HTTP date, a
+     * saved wait); the system clock by default. Given without {@link #withTicker}, it also times
+     * every wait, as a simulation on virtual time wants.
+     */
     public Builder withClock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      this.clockGiven = true;
+      return this;
+    }
+
+    /**
+     * The monotonic ticker, in nanoseconds, that every wait is measured on: backoffs, the breaker's
+     * open state, the retry budget's refill, host waits, the startup delay. {@code System::nanoTime}
+     * by default (or the clock given to {@link #withClock}). Only differences of its values count.
+     */
+    public Builder withTicker(LongSupplier nanoTicker) {
+      this.ticker = Objects.requireNonNull(nanoTicker, "nanoTicker");
+      return this;
+    }
+
+    /**
+     * Where host states are kept across restarts ({@link HostState.Store}). By default a file,
+     * {@code hosts}, in {@code herdguard.state-dir}, or nowhere without a state folder.
+     */
+    public Builder withHostStore(HostState.Store store) {
+      this.hostStore = Objects.requireNonNull(store, "store");
       return this;
     }
 

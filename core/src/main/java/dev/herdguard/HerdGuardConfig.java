@@ -149,6 +149,42 @@ public final class HerdGuardConfig {
       new Setting<>("check.spread", Kind.DOUBLE, 0.2, PER_OPERATION,
           Builder::withCheckSpread);
 
+  private static final Setting<Boolean> HOST_ENABLED =
+      new Setting<>("host.enabled", Kind.BOOLEAN, true, INSTALLATION_WIDE,
+          Builder::withHostEnabled);
+  private static final Setting<Integer> HOST_MIN_FAILURES =
+      new Setting<>("host.min-failures", Kind.INT, 2, INSTALLATION_WIDE,
+          Builder::withHostMinFailures);
+  private static final Setting<Duration> HOST_MIN_STREAK =
+      new Setting<>("host.min-streak", Kind.DURATION, Duration.ofSeconds(1), INSTALLATION_WIDE,
+          Builder::withHostMinStreak);
+  private static final Setting<Duration> HOST_BASE =
+      new Setting<>("host.base", Kind.DURATION, Duration.ofSeconds(1), INSTALLATION_WIDE,
+          Builder::withHostBase);
+  private static final Setting<Double> HOST_MULTIPLIER =
+      new Setting<>("host.multiplier", Kind.DOUBLE, 2.0, INSTALLATION_WIDE,
+          Builder::withHostMultiplier);
+  private static final Setting<Duration> HOST_MAX_WAIT =
+      new Setting<>("host.max-wait", Kind.DURATION, Duration.ofMinutes(5), INSTALLATION_WIDE,
+          Builder::withHostMaxWait);
+  private static final Setting<Duration> HOST_DOWN_MAX_WAIT =
+      new Setting<>("host.down-max-wait", Kind.DURATION, Duration.ofSeconds(30), INSTALLATION_WIDE,
+          Builder::withHostDownMaxWait);
+  private static final Setting<Double> HOST_SPREAD =
+      new Setting<>("host.spread", Kind.DOUBLE, 0.5, INSTALLATION_WIDE,
+          Builder::withHostSpread);
+  private static final Setting<Double> HOST_TIMEOUT_MULTIPLIER =
+      new Setting<>("host.timeout-multiplier", Kind.DOUBLE, 2.0, INSTALLATION_WIDE,
+          Builder::withHostTimeoutMultiplier);
+  private static final Setting<Duration> HOST_MAX_TIMEOUT =
+      new Setting<>("host.max-timeout", Kind.DURATION, Duration.ofSeconds(60), INSTALLATION_WIDE,
+          Builder::withHostMaxTimeout);
+  private static final Setting<Duration> HOST_USER_INTERVAL =
+      new Setting<>("host.user-interval", Kind.DURATION, Duration.ofMinutes(1), INSTALLATION_WIDE,
+          Builder::withHostUserInterval);
+
+  private static final Duration ONE_DAY = Duration.ofDays(1);
+
   private static final Map<String, Setting<?>> BY_KEY =
       SETTINGS.stream().collect(Collectors.toUnmodifiableMap(s -> s.key, s -> s));
   private static final List<String> KEYS =
@@ -588,6 +624,105 @@ public final class HerdGuardConfig {
     return get(CHECK_SPREAD);
   }
 
+  /**
+   * Whether each host's state (failures in a row, the wait they set, grown timeouts) gates every attempt to it. Off, every call starts afresh: the behaviour before host state, kept for comparison. Key {@code herdguard.host.enabled}; default {@code true}; true or false.
+   *
+   * @return the value
+   */
+  public boolean hostEnabled() {
+    return get(HOST_ENABLED);
+  }
+
+  /**
+   * Attempts to a host that must fail in a row, with no success between them, before the host's wait starts. Key {@code herdguard.host.min-failures}; default {@code 2}; in [1, 1000].
+   *
+   * @return the value
+   */
+  public int hostMinFailures() {
+    return get(HOST_MIN_FAILURES);
+  }
+
+  /**
+   * How long a streak of failures must have lasted before the host's wait starts, so a busy host that fails now and then is never slowed. Key {@code herdguard.host.min-streak}; default {@code 1s}; in [0, 1d].
+   *
+   * @return the value
+   */
+  public Duration hostMinStreak() {
+    return get(HOST_MIN_STREAK);
+  }
+
+  /**
+   * The first wait of a streak, before jitter. Key {@code herdguard.host.base}; default {@code 1s}; in (0, 1d].
+   *
+   * @return the value
+   */
+  public Duration hostBase() {
+    return get(HOST_BASE);
+  }
+
+  /**
+   * Each further failure multiplies the wait by this. Key {@code herdguard.host.multiplier}; default {@code 2}; in [1, 10].
+   *
+   * @return the value
+   */
+  public double hostMultiplier() {
+    return get(HOST_MULTIPLIER);
+  }
+
+  /**
+   * The longest wait, before jitter, that failures of an overloaded host (timeouts, 503s) set. Key {@code herdguard.host.max-wait}; default {@code 5m}; in [host.base, 1d].
+   *
+   * @return the value
+   */
+  public Duration hostMaxWait() {
+    return get(HOST_MAX_WAIT);
+  }
+
+  /**
+   * The longest wait, before jitter, that refused connections and unknown hosts set: they cost the server nothing, and a longer wait only delays the return after an outage. Key {@code herdguard.host.down-max-wait}; default {@code 30s}; in (0, host.max-wait].
+   *
+   * @return the value
+   */
+  public Duration hostDownMaxWait() {
+    return get(HOST_DOWN_MAX_WAIT);
+  }
+
+  /**
+   * Each wait w is drawn in [w(1-spread), w(1+spread)]. Key {@code herdguard.host.spread}; default {@code 0.5}; in [0, 1).
+   *
+   * @return the value
+   */
+  public double hostSpread() {
+    return get(HOST_SPREAD);
+  }
+
+  /**
+   * Each timeout in a streak multiplies the next attempt's timeout by this (patience that grows). Key {@code herdguard.host.timeout-multiplier}; default {@code 2}; in [1, 10].
+   *
+   * @return the value
+   */
+  public double hostTimeoutMultiplier() {
+    return get(HOST_TIMEOUT_MULTIPLIER);
+  }
+
+  /**
+   * The longest timeout that patience grows to; an attempt whose usual timeout is longer keeps it. Key {@code herdguard.host.max-timeout}; default {@code 60s}; in (0, 1d].
+   *
+   * @return the value
+   */
+  public Duration hostMaxTimeout() {
+    return get(HOST_MAX_TIMEOUT);
+  }
+
+  /**
+   * A user-initiated attempt (HostState.userRetryNow) may go past the host's wait at most once per this long. Key {@code herdguard.host.user-interval}; default {@code 1m}; in [0, 1d].
+   *
+   * @return the value
+   */
+  public Duration hostUserInterval() {
+    return get(HOST_USER_INTERVAL);
+  }
+
   /** Two configs are equal when every key and every operation override is. */
   @Override
   public boolean equals(Object o) {
@@ -988,6 +1123,122 @@ public final class HerdGuardConfig {
     }
 
     /**
+     * Sets {@code herdguard.host.enabled}.
+     *
+     * @param enabled the value
+     * @return this builder
+     */
+    public Builder withHostEnabled(boolean enabled) {
+      return put(HOST_ENABLED, enabled);
+    }
+
+    /**
+     * Sets {@code herdguard.host.min-failures}.
+     *
+     * @param minFailures the value
+     * @return this builder
+     */
+    public Builder withHostMinFailures(int minFailures) {
+      return put(HOST_MIN_FAILURES, minFailures);
+    }
+
+    /**
+     * Sets {@code herdguard.host.min-streak}.
+     *
+     * @param minStreak the value
+     * @return this builder
+     * @throws NullPointerException if {@code minStreak} is null
+     */
+    public Builder withHostMinStreak(Duration minStreak) {
+      return put(HOST_MIN_STREAK, Objects.requireNonNull(minStreak, "minStreak"));
+    }
+
+    /**
+     * Sets {@code herdguard.host.base}.
+     *
+     * @param base the value
+     * @return this builder
+     * @throws NullPointerException if {@code base} is null
+     */
+    public Builder withHostBase(Duration base) {
+      return put(HOST_BASE, Objects.requireNonNull(base, "base"));
+    }
+
+    /**
+     * Sets {@code herdguard.host.multiplier}.
+     *
+     * @param multiplier the value
+     * @return this builder
+     */
+    public Builder withHostMultiplier(double multiplier) {
+      return put(HOST_MULTIPLIER, number(multiplier));
+    }
+
+    /**
+     * Sets {@code herdguard.host.max-wait}.
+     *
+     * @param maxWait the value
+     * @return this builder
+     * @throws NullPointerException if {@code maxWait} is null
+     */
+    public Builder withHostMaxWait(Duration maxWait) {
+      return put(HOST_MAX_WAIT, Objects.requireNonNull(maxWait, "maxWait"));
+    }
+
+    /**
+     * Sets {@code herdguard.host.down-max-wait}.
+     *
+     * @param downMaxWait the value
+     * @return this builder
+     * @throws NullPointerException if {@code downMaxWait} is null
+     */
+    public Builder withHostDownMaxWait(Duration downMaxWait) {
+      return put(HOST_DOWN_MAX_WAIT, Objects.requireNonNull(downMaxWait, "downMaxWait"));
+    }
+
+    /**
+     * Sets {@code herdguard.host.spread}.
+     *
+     * @param spread the value
+     * @return this builder
+     */
+    public Builder withHostSpread(double spread) {
+      return put(HOST_SPREAD, number(spread));
+    }
+
+    /**
+     * Sets {@code herdguard.host.timeout-multiplier}.
+     *
+     * @param multiplier the value
+     * @return this builder
+     */
+    public Builder withHostTimeoutMultiplier(double multiplier) {
+      return put(HOST_TIMEOUT_MULTIPLIER, number(multiplier));
+    }
+
+    /**
+     * Sets {@code herdguard.host.max-timeout}.
+     *
+     * @param maxTimeout the value
+     * @return this builder
+     * @throws NullPointerException if {@code maxTimeout} is null
+     */
+    public Builder withHostMaxTimeout(Duration maxTimeout) {
+      return put(HOST_MAX_TIMEOUT, Objects.requireNonNull(maxTimeout, "maxTimeout"));
+    }
+
+    /**
+     * Sets {@code herdguard.host.user-interval}.
+     *
+     * @param interval the value
+     * @return this builder
+     * @throws NullPointerException if {@code interval} is null
+     */
+    public Builder withHostUserInterval(Duration interval) {
+      return put(HOST_USER_INTERVAL, Objects.requireNonNull(interval, "interval"));
+    }
+
+    /**
      * Replaces the overrides of operation {@code name}; an empty map removes them. Keys are written
      * as after {@code herdguard.} ({@code retry.max-attempts}; a leading {@code herdguard.} is
      * accepted too) and values as in properties ({@code 10}, {@code 250ms}). The name, the keys and
@@ -1220,9 +1471,26 @@ public final class HerdGuardConfig {
       atLeast(TOKEN_EXPIRY_WARNING, Duration.ZERO);
       above(CHECK_INTERVAL, Duration.ZERO);
       range(CHECK_SPREAD, v(CHECK_SPREAD) >= 0 && v(CHECK_SPREAD) < 1, "[0, 1)");
+      rule(HOST_MIN_FAILURES, v(HOST_MIN_FAILURES) >= 1 && v(HOST_MIN_FAILURES) <= 1000, "must be in [1, 1000]");
+      between(HOST_MIN_STREAK, Duration.ZERO, true, ONE_DAY);
+      between(HOST_BASE, Duration.ZERO, false, ONE_DAY);
+      range(HOST_MULTIPLIER, v(HOST_MULTIPLIER) >= 1 && v(HOST_MULTIPLIER) <= 10, "[1, 10]");
+      between(HOST_MAX_WAIT, Duration.ZERO, false, ONE_DAY);
+      compare(HOST_MAX_WAIT, v(HOST_MAX_WAIT).compareTo(v(HOST_BASE)) >= 0, ">=", HOST_BASE);
+      between(HOST_DOWN_MAX_WAIT, Duration.ZERO, false, ONE_DAY);
+      compare(HOST_DOWN_MAX_WAIT, v(HOST_DOWN_MAX_WAIT).compareTo(v(HOST_MAX_WAIT)) <= 0, "<=", HOST_MAX_WAIT);
+      range(HOST_SPREAD, v(HOST_SPREAD) >= 0 && v(HOST_SPREAD) < 1, "[0, 1)");
+      range(HOST_TIMEOUT_MULTIPLIER, v(HOST_TIMEOUT_MULTIPLIER) >= 1 && v(HOST_TIMEOUT_MULTIPLIER) <= 10, "[1, 10]");
+      between(HOST_MAX_TIMEOUT, Duration.ZERO, false, ONE_DAY);
+      between(HOST_USER_INTERVAL, Duration.ZERO, true, ONE_DAY);
       List<String> all = new ArrayList<>();
       byKey.forEach(all::addAll);
       return all;
+    }
+
+    private void between(Setting<Duration> s, Duration min, boolean minIncluded, Duration max) {
+      boolean ok = (minIncluded ? v(s).compareTo(min) >= 0 : v(s).compareTo(min) > 0) && v(s).compareTo(max) <= 0;
+      rule(s, ok, "must be in " + (minIncluded ? "[" : "(") + Durations.format(min) + ", " + Durations.format(max) + "]");
     }
 
     private void atLeast(Setting<Duration> s, Duration min) {
@@ -1300,6 +1568,7 @@ public final class HerdGuardConfig {
   private static final class Kind<T> {
     static final Kind<Duration> DURATION = new Kind<>(Durations::parse, Durations::format);
     static final Kind<Integer> INT = new Kind<>(Kind::parseInt, String::valueOf);
+    static final Kind<Boolean> BOOLEAN = new Kind<>(Kind::parseBoolean, String::valueOf);
     static final Kind<Double> DOUBLE = new Kind<>(Kind::parseDouble, Kind::formatDouble);
     static final Kind<Path> PATH = new Kind<>(Kind::parsePath, Path::toString);
     static final Kind<Backoff.Strategy> STRATEGY =
@@ -1328,6 +1597,16 @@ public final class HerdGuardConfig {
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("is too large for a whole number");
       }
+    }
+
+    private static Boolean parseBoolean(String text) {
+      if (text.equals("true")) {
+        return Boolean.TRUE;
+      }
+      if (text.equals("false")) {
+        return Boolean.FALSE;
+      }
+      throw new IllegalArgumentException("must be true or false");
     }
 
     private static Double parseDouble(String text) {

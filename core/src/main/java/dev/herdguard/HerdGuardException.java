@@ -27,7 +27,13 @@ public final class HerdGuardException extends RuntimeException {
     /** The host's retry budget had no retry left: the server is already failing many calls. */
     BUDGET_EXHAUSTED,
     /** The server asked for a wait longer than {@code retry.retry-after.max}. */
-    RETRY_AFTER_TOO_LONG
+    RETRY_AFTER_TOO_LONG,
+    /**
+     * The host is backing off (its attempts failed in a row, or its server asked for a wait), and
+     * the wait would end after {@code retry.max-duration} or after the caller's deadline:
+     * {@link #retryAfter()} is the time left. See {@link HostState}.
+     */
+    HOST_WAIT
   }
 
   private final Reason reason;
@@ -66,7 +72,10 @@ public final class HerdGuardException extends RuntimeException {
     return elapsed;
   }
 
-  /** For {@link Reason#RETRY_AFTER_TOO_LONG}: the wait the server asked for. */
+  /**
+   * For {@link Reason#RETRY_AFTER_TOO_LONG}: the wait the server asked for; for {@link
+   * Reason#HOST_WAIT}: the time left until the host's next attempt may start.
+   */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
   }

@@ -31,6 +31,12 @@ public interface HerdGuardListener {
   /** The retry budget for {@code host} refused a retry. */
   default void onBudgetExhausted(String host) {}
 
+  /**
+   * Attempts to {@code host} failed {@code failures} times in a row (or its server asked for a
+   * wait), and no attempt to it starts for {@code wait}. See {@link HostState}.
+   */
+  default void onHostWait(String host, int failures, Duration wait) {}
+
   /** A server asked for a wait longer than {@code herdguard.retry.retry-after.max}. */
   default void onRetryAfterTooLong(String operation, Duration asked) {}
 

@@ -1,6 +1,7 @@
 package dev.herdguard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,6 +61,17 @@ class HerdGuardConfigTest {
     m.put("herdguard.token.file", "/secure/token");
     m.put("herdguard.check.interval", "12h");
     m.put("herdguard.check.spread", "0.1");
+    m.put("herdguard.host.enabled", "false");
+    m.put("herdguard.host.min-failures", "3");
+    m.put("herdguard.host.min-streak", "2s");
+    m.put("herdguard.host.base", "3s");
+    m.put("herdguard.host.multiplier", "1.5");
+    m.put("herdguard.host.max-wait", "10m");
+    m.put("herdguard.host.down-max-wait", "20s");
+    m.put("herdguard.host.spread", "0.25");
+    m.put("herdguard.host.timeout-multiplier", "3");
+    m.put("herdguard.host.max-timeout", "2m");
+    m.put("herdguard.host.user-interval", "5m");
     return m;
   }
 
@@ -134,6 +146,17 @@ class HerdGuardConfigTest {
     assertEquals(Optional.of(Path.of("/secure/token")), c.tokenFile());
     assertEquals(Duration.ofHours(12), c.checkInterval());
     assertEquals(0.1, c.checkSpread());
+    assertFalse(c.hostEnabled());
+    assertEquals(3, c.hostMinFailures());
+    assertEquals(Duration.ofSeconds(2), c.hostMinStreak());
+    assertEquals(Duration.ofSeconds(3), c.hostBase());
+    assertEquals(1.5, c.hostMultiplier());
+    assertEquals(Duration.ofMinutes(10), c.hostMaxWait());
+    assertEquals(Duration.ofSeconds(20), c.hostDownMaxWait());
+    assertEquals(0.25, c.hostSpread());
+    assertEquals(3.0, c.hostTimeoutMultiplier());
+    assertEquals(Duration.ofMinutes(2), c.hostMaxTimeout());
+    assertEquals(Duration.ofMinutes(5), c.hostUserInterval());
   }
 
   @Test
@@ -468,8 +491,11 @@ class HerdGuardConfigTest {
     String s = c.toString();
     assertTrue(s.startsWith("HerdGuardConfig{herdguard.state-dir=/var/lib/app, herdguard.startup.max-delay=1m, "
         + "herdguard.startup.mode=random, herdguard.backoff.strategy=decorrelated-jitter, herdguard.backoff.base=500ms, "), s);
-    assertTrue(s.endsWith("herdguard.check.interval=6h, herdguard.check.spread=0.2, "
-        + "herdguard.operations.login.retry.max-attempts=10}"), s);
+    assertTrue(s.endsWith("herdguard.check.interval=6h, herdguard.check.spread=0.2, herdguard.host.enabled=true, "
+        + "herdguard.host.min-failures=2, herdguard.host.min-streak=1s, herdguard.host.base=1s, "
+        + "herdguard.host.multiplier=2, herdguard.host.max-wait=5m, herdguard.host.down-max-wait=30s, "
+        + "herdguard.host.spread=0.5, herdguard.host.timeout-multiplier=2, herdguard.host.max-timeout=1m, "
+        + "herdguard.host.user-interval=1m, herdguard.operations.login.retry.max-attempts=10}"), s);
   }
 
   // ---- load(): sources and precedence ----

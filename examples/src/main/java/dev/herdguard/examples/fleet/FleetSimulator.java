@@ -35,7 +35,8 @@ import java.util.function.Function;
 public final class FleetSimulator {
 
   /** The scenarios, in the order the help lists them. */
-  public static final List<String> SCENARIOS = List.of("patch-tuesday", "slow-server", "mass-expiry", "staged-push");
+  public static final List<String> SCENARIOS = List.of("patch-tuesday", "slow-server", "mass-expiry", "staged-push",
+      "bunched-reboot", "big-fleet", "outage", "crash-loop");
 
   private static final String NAIVE_COLOR = "#d62728";
   private static final String COLD_COLOR = "#1f77b4";
@@ -98,6 +99,7 @@ public final class FleetSimulator {
       case "slow-server" -> slowServer(flags);
       case "mass-expiry" -> massExpiry(flags);
       case "staged-push" -> stagedPush(flags);
+      case "bunched-reboot", "big-fleet", "outage", "crash-loop" -> selfHealing(scenario, flags);
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     };
   }
@@ -115,6 +117,11 @@ public final class FleetSimulator {
     out.println("  slow-server    (Azure 2009)      steady traffic, then the server falls to 30% of its capacity for 5 minutes");
     out.println("  mass-expiry    (Azure 2013)      every token issued within one minute with the same lifetime");
     out.println("  staged-push    (CloudFlare 2013) a bad update: staged by cohort with a halt, against everyone at once");
+    out.println("  bunched-reboot (self-healing)    100,000 reboots within 2 minutes: more bunched than the startup delay");
+    out.println("  big-fleet      (self-healing)    1,000,000 clients against a server sized for 100,000");
+    out.println("  outage         (self-healing)    the login server refuses every connection for the first 10 minutes");
+    out.println("  crash-loop     (self-healing)    bunched-reboot, each process exiting 30 s after a failed login");
+    out.println("                 each self-healing scenario plays naive, herdguard with host state off, and herdguard");
     out.println();
     out.println("every scenario prints a table and writes a chart of requests per second to --out (target/fleet).");
     out.println("herdguard runs with its defaults, or with the herdguard.* properties of --config <file>.");
@@ -170,6 +177,29 @@ public final class FleetSimulator {
         o.add(new Flags.Option("naive-retry", "2s", "the naive client's fixed wait after a failure"));
         o.add(new Flags.Option("horizon", "", "length of the run; default: the lifetime plus 10 minutes"));
         common(o, "2013");
+      }
+      case "bunched-reboot", "big-fleet", "outage", "crash-loop" -> {
+        boolean big = scenario.equals("big-fleet");
+        boolean bunched = scenario.equals("bunched-reboot") || scenario.equals("crash-loop");
+        o.add(new Flags.Option("clients", big ? "1000000" : "100000", "fleet size"));
+        o.add(new Flags.Option("window", bunched ? "2m" : "10m", "every machine reboots within this long"));
+        o.add(new Flags.Option("reboot-mean", bunched ? "30s" : "2m30s", "mean reboot time (exponential, cut at --window)"));
+        o.add(new Flags.Option("capacity", big ? "500" : "", "server capacity, requests per second; default "
+            + (big ? "500, the fleet of 100,000 the defaults are sized for" : "500 per 100,000 clients")));
+        o.add(new Flags.Option("queue", "", "most requests waiting in the server's FIFO queue; default 20 s of work"));
+        o.add(new Flags.Option("timeout", "5s", "a client gives up on a request after this long (herdguard's patience grows from it)"));
+        o.add(new Flags.Option("reject-cost", "0.01", "work a 503 costs the server, as a share of a request's"));
+        o.add(new Flags.Option("retry-after", "none", "the Retry-After hint sent with a 503, such as 30s; none by default"));
+        o.add(new Flags.Option("server", "normal", "normal, or pacing: 503 at once when a request would wait past the "
+            + "timeout, with a Retry-After slot per client"));
+        o.add(new Flags.Option("outage", scenario.equals("outage") ? "10m" : "0", "the server refuses every connection this long from the start"));
+        o.add(new Flags.Option("crash-after", scenario.equals("crash-loop") ? "30s" : "none",
+            "a herdguard client's process exits this long after a failed login and restarts with its state"));
+        o.add(new Flags.Option("token-lifetime", "24h", "lifetime of a new token"));
+        o.add(new Flags.Option("naive-retry", "2s", "the naive client's fixed wait after a failure"));
+        o.add(new Flags.Option("horizon", big ? "75m" : scenario.equals("outage") ? "45m" : "30m",
+            "the run stops here, or when every client is online"));
+        common(o, "2007");
       }
       default -> {
         o.add(new Flags.Option("clients", "100000", "fleet size"));
@@ -332,6 +362,117 @@ public final class FleetSimulator {
     report.row(r.policy().label(), tokens, times(r.peakLoad()), count(r.requests()), count(r.logins()),
         ratio(r.requestsPerLogin()), r.online99Ms() < 0 ? "not in " + format(horizon.toMillis()) : format(r.online99Ms()),
         format(r.idealMs()), r.online99Ms() < 0 ? "-" : times(r.online99VsIdeal()), percent(r.wasted(), 1));
+  }
+
+  // ------------------------------------------------------------------ self-healing
+
+  /** The host-state-off configuration: what herdguard did before it kept state per host. */
+  static HerdGuardConfig hostStateOff(HerdGuardConfig c) {
+    Properties p = c.toProperties();
+    p.setProperty("herdguard.host.enabled", "false");
+    return HerdGuardConfig.fromProperties(p);
+  }
+
+  /** The settings of a self-healing scenario from its flags. */
+  static PatchTuesday.Settings selfHealingSettings(Flags f, long seed, HerdGuardConfig config) {
+    int clients = f.intValue("clients", 1);
+    Duration window = f.positiveDuration("window");
+    Duration mean = f.positiveDuration("reboot-mean");
+    Duration lifetime = f.positiveDuration("token-lifetime");
+    Duration naiveRetry = f.positiveDuration("naive-retry");
+    Duration horizon = f.positiveDuration("horizon");
+    Duration outage = f.duration("outage");
+    Duration crashAfter = f.duration("crash-after");
+    String kind = f.text("server");
+    if (!List.of("normal", "pacing").contains(kind)) {
+      throw new IllegalArgumentException("--server (" + kind + ") must be normal or pacing");
+    }
+    SimServer.Settings server = server(f, 500.0 * clients / 100_000, null, Duration.ZERO, 1.0)
+        .downFor(outage == null ? Duration.ZERO : outage).pacing(kind.equals("pacing"));
+    f.throwIfErrors();
+    return new PatchTuesday.Settings(clients, window, mean, lifetime, server, naiveRetry, horizon, seed,
+        config, crashAfter);
+  }
+
+  private static Report selfHealing(String scenario, Flags f) throws IOException {
+    Common c = common(f);
+    PatchTuesday.Settings s = selfHealingSettings(f, c.seed(), c.config());
+    PatchTuesday.Settings off = s.withConfig(hostStateOff(s.config()));
+    long start = System.nanoTime();
+    List<PatchTuesday.Result> results = runAll(List.of(
+        () -> PatchTuesday.run(s, Policy.NAIVE, false),
+        () -> PatchTuesday.run(off, Policy.HERDGUARD, false),
+        () -> PatchTuesday.run(s, Policy.HERDGUARD, false)), c.threads());
+    long wall = (System.nanoTime() - start) / 1_000_000;
+    PatchTuesday.Result naive = results.get(0);
+    PatchTuesday.Result hostOff = results.get(1);
+    PatchTuesday.Result hg = results.get(2);
+    String title = switch (scenario) {
+      case "bunched-reboot" -> "bunched-reboot: reboots more bunched than the startup delay was sized for";
+      case "big-fleet" -> "big-fleet: ten times the fleet the defaults are sized for";
+      case "outage" -> "outage: the login server is down when the fleet comes back";
+      default -> "crash-loop: each process exits " + f.text("crash-after") + " after a failed login";
+    };
+    double ideal = clientsOverCapacityMs(s);
+    Report report = new Report(title, s.describe() + "\nherdguard: " + c.configName() + "; cold (no stored tokens); "
+        + "ideal = when 99% could be online if the server served logins flat out from each machine's reboot"
+        + (s.server().downFor().isZero() ? "" : " (the outage not counted)")
+        + "; logins needed / capacity = " + format(Math.round(ideal)),
+        List.of("policy", "peak load", "requests", "logins", "req/login", "99% online", "ideal", "vs ideal",
+            "wasted", "mean to online"));
+    selfHealingRow(report, naive, "naive", s.horizon());
+    selfHealingRow(report, hostOff, "herdguard, host state off", s.horizon());
+    selfHealingRow(report, hg, "herdguard", s.horizon());
+    long outageMs = s.server().downFor().toMillis();
+    boolean pacing = s.server().pacing();
+    switch (scenario) {
+      case "outage" -> {
+        double bound = outageMs + 2.5 * ideal;
+        report.target("99% online <= end of outage + 2.5 x logins/capacity (" + format(Math.round(bound)) + ")",
+            hg.online99Ms() < 0 ? "not in run" : format(hg.online99Ms()), hg.online99Ms() >= 0 && hg.online99Ms() <= bound);
+      }
+      default -> {
+        double vs = pacing ? 1.15 : 2.0;
+        double wasted = pacing ? 0.02 : 0.30;
+        report.target("99% online <= " + Flags.number(vs) + "x ideal", times(hg.online99VsIdeal()),
+            hg.online99VsIdeal() <= vs);
+        report.target("wasted work <= " + percent(wasted, 0), percent(hg.wasted(), 1), hg.wasted() <= wasted);
+      }
+    }
+    report.note(timing(wall, c.threads(), List.of("naive " + seconds(naive.wallMillis()),
+        "host state off " + seconds(hostOff.wallMillis()), "herdguard " + seconds(hg.wallMillis()))));
+    String hostOffColor = "#ff7f0e";
+    return chart(report, c, scenario + (pacing ? "-pacing" : ""), title,
+        String.format("%,d clients, login server %s/s%s", s.clients(), Flags.number(s.server().capacity()),
+            pacing ? ", pacing" : ""),
+        List.of(SvgChart.Panel.log("requests per second (log scale)", 1, List.of(
+                new SvgChart.Series("naive", NAIVE_COLOR, sent(naive.traffic())),
+                new SvgChart.Series("herdguard, host state off", hostOffColor, sent(hostOff.traffic())),
+                new SvgChart.Series("herdguard", COLD_COLOR, sent(hg.traffic())),
+                capacity(hg.traffic()))),
+            SvgChart.Panel.linear("share of the fleet online, %", List.of(
+                new SvgChart.Series("naive", NAIVE_COLOR, percentOf(naive.onlineShare())),
+                new SvgChart.Series("herdguard, host state off", hostOffColor, percentOf(hostOff.onlineShare())),
+                new SvgChart.Series("herdguard", COLD_COLOR, percentOf(hg.onlineShare()))))));
+  }
+
+  private static double clientsOverCapacityMs(PatchTuesday.Settings s) {
+    return s.clients() / s.server().capacity() * 1000;
+  }
+
+  private static double[] percentOf(double[] shares) {
+    double[] v = new double[shares.length];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = shares[i] * 100;
+    }
+    return v;
+  }
+
+  private static void selfHealingRow(Report report, PatchTuesday.Result r, String label, Duration horizon) {
+    report.row(label, times(r.peakLoad()), count(r.requests()), count(r.logins()), ratio(r.requestsPerLogin()),
+        r.online99Ms() < 0 ? "not in " + format(horizon.toMillis()) : format(r.online99Ms()), format(r.idealMs()),
+        r.online99Ms() < 0 ? "-" : times(r.online99VsIdeal()), percent(r.wasted(), 1),
+        r.meanOnlineMs() < 0 ? "-" : format(r.meanOnlineMs()));
   }
 
   // ------------------------------------------------------------------ slow-server

@@ -3,6 +3,7 @@ package dev.herdguard.examples.fleet;
 import dev.herdguard.Cohort;
 import dev.herdguard.HerdGuard;
 import dev.herdguard.HerdGuardConfig;
+import dev.herdguard.HostState;
 import dev.herdguard.PeriodicCheck;
 import dev.herdguard.StartupJitter;
 import dev.herdguard.Token;
@@ -67,6 +68,19 @@ final class GuardFactory {
         .withClock(scheduler.clock())
         .withRandom(random)
         .withScheduler(scheduler)
+        .build();
+  }
+
+  /**
+   * A client's guard whose host state is kept in {@code hosts} across the process's restarts, as
+   * the {@code hosts} file in its state folder keeps it.
+   */
+  HerdGuard guard(HostState.Store hosts) {
+    return HerdGuard.builder(config)
+        .withClock(scheduler.clock())
+        .withRandom(random)
+        .withScheduler(scheduler)
+        .withHostStore(hosts)
         .build();
   }
 

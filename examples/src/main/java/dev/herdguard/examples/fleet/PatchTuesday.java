@@ -2,6 +2,7 @@ package dev.herdguard.examples.fleet;
 
 import dev.herdguard.HerdGuard;
 import dev.herdguard.HerdGuardConfig;
+import dev.herdguard.HostState;
 import dev.herdguard.LoginFailedException;
 import dev.herdguard.Token;
 import dev.herdguard.TokenCache;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -54,6 +56,7 @@ public final class PatchTuesday {
   private static final int ANSWER = 2;
   private static final int TIMED_OUT = 3;
   private static final int NAIVE_SEND = 4;
+  private static final int CRASH = 5;
 
   /**
    * The scenario's parameters.
@@ -67,6 +70,8 @@ public final class PatchTuesday {
    * @param horizon how long the run lasts at most
    * @param seed the seed of every random draw
    * @param config herdguard's configuration
+   * @param crashAfter a herdguard client's process exits this long after a failed login and starts
+   *     again at once, keeping its state folder (crash-loop); null for never
    */
   public record Settings(
       int clients,
@@ -77,7 +82,19 @@ public final class PatchTuesday {
       Duration naiveRetry,
       Duration horizon,
       long seed,
-      HerdGuardConfig config) {
+      HerdGuardConfig config,
+      Duration crashAfter) {
+
+    /** Settings without a crash loop. */
+    public Settings(int clients, Duration window, Duration rebootMean, Duration tokenLifetime,
+        SimServer.Settings server, Duration naiveRetry, Duration horizon, long seed, HerdGuardConfig config) {
+      this(clients, window, rebootMean, tokenLifetime, server, naiveRetry, horizon, seed, config, null);
+    }
+
+    /** The same settings with another herdguard configuration. */
+    public Settings withConfig(HerdGuardConfig c) {
+      return new Settings(clients, window, rebootMean, tokenLifetime, server, naiveRetry, horizon, seed, c, crashAfter);
+    }
 
     /** The defaults of the issue, scaled to {@code clients} (capacity 500/s per 100,000 clients). */
     public static Settings defaults(int clients) {
@@ -89,9 +106,11 @@ public final class PatchTuesday {
 
     String describe() {
       return String.format("%,d clients reboot within %s (front-loaded: mean %s); tokens live %s; %s; "
-              + "naive retries every %s; seed %d",
+              + "naive retries every %s;%s seed %d",
           clients, Flags.format(window), Flags.format(rebootMean), Flags.format(tokenLifetime),
-          server.describe(), Flags.format(naiveRetry), seed);
+          server.describe(), Flags.format(naiveRetry),
+          crashAfter == null ? "" : " a herdguard client's process exits " + Flags.format(crashAfter)
+              + " after a failed login and restarts, keeping its state;", seed);
     }
   }
 
@@ -107,6 +126,8 @@ public final class PatchTuesday {
    * @param online99Ms when 99% of the fleet was online, in ms after the deadline; -1 if not within the run
    * @param idealMs when 99% could have been online at best; see {@link #idealOnline99}
    * @param wasted share of the server's work that produced nothing
+   * @param meanOnlineMs the mean time from a client's reboot to its being online, over clients online in the run
+   * @param onlineShare the share of the fleet online at the end of each second
    * @param traffic the server's second-by-second record
    * @param wallMillis how long the run took, in real time
    */
@@ -120,6 +141,8 @@ public final class PatchTuesday {
       long online99Ms,
       long idealMs,
       double wasted,
+      long meanOnlineMs,
+      double[] onlineShare,
       Traffic traffic,
       long wallMillis) {
 
@@ -150,6 +173,7 @@ public final class PatchTuesday {
   private final int[] onlineTick;
   private final boolean[] neededLogin;
   private int online;
+  private long restarts;
 
   // herdguard's side, per client, only while it is logging in.
   private GuardFactory guards;
@@ -158,6 +182,11 @@ public final class PatchTuesday {
   private HerdGuard[] clientGuards;
   private Object[] outcomes;
   private CompletableFuture<?>[] inFlight;
+  // Events for a client that are no longer its current ones (a restarted process's, a moved contact) are dropped.
+  private int[] generation;
+  private long[] expectedAnswer;
+  private long[] expectedContact;
+  private HostState.Store[] hostStores;
 
   private PatchTuesday(Settings s, Policy policy, boolean warm) {
     this.s = s;
@@ -203,6 +232,12 @@ public final class PatchTuesday {
       clientGuards = new HerdGuard[s.clients()];
       outcomes = new Object[s.clients()];
       inFlight = new CompletableFuture<?>[s.clients()];
+      generation = new int[s.clients()];
+      expectedAnswer = new long[s.clients()];
+      expectedContact = new long[s.clients()];
+      if (s.crashAfter() != null) {
+        hostStores = new HostState.Store[s.clients()];
+      }
       scheduler.setHandler(this::herdguardEvent);
     } else {
       scheduler.setHandler(this::naiveEvent);
@@ -226,7 +261,7 @@ public final class PatchTuesday {
     long answer = server.send(now);
     switch (server.outcome()) {
       case SimServer.OK -> online(i, answer);
-      case SimServer.BUSY -> scheduler.at(now + s.naiveRetry().toMillis(), event(i, NAIVE_SEND));
+      case SimServer.BUSY, SimServer.REFUSED -> scheduler.at(now + s.naiveRetry().toMillis(), event(i, NAIVE_SEND));
       default -> scheduler.at(answer + s.naiveRetry().toMillis(), event(i, NAIVE_SEND));
     }
   }
@@ -244,9 +279,17 @@ public final class PatchTuesday {
     int i = event >>> 3;
     switch (event & 7) {
       case REBOOT -> reboot(i);
-      case CONTACT -> login(i);
-      case ANSWER -> answer(i, true);
-      case TIMED_OUT -> answer(i, false);
+      case CONTACT -> {
+        if (scheduler.now() == expectedContact[i]) {
+          login(i);
+        }
+      }
+      case ANSWER, TIMED_OUT -> {
+        if (inFlight[i] != null && scheduler.now() == expectedAnswer[i]) {
+          answer(i, (event & 7) == ANSWER);
+        }
+      }
+      case CRASH -> crash(i);
       default -> throw new IllegalStateException("event " + event);
     }
   }
@@ -268,33 +311,76 @@ public final class PatchTuesday {
     neededLogin[i] = true;
     caches[i] = cache;
     long delay = guards.startupDelay().toMillis();
-    scheduler.at(scheduler.now() + delay, event(i, CONTACT));
+    contactAt(i, scheduler.now() + delay);
+  }
+
+  private void contactAt(int i, long tick) {
+    expectedContact[i] = tick;
+    scheduler.at(tick, event(i, CONTACT));
   }
 
   private void login(int i) {
     HerdGuard guard = clientGuards[i];
     if (guard == null) {
-      guard = clientGuards[i] = guards.guard();
+      guard = clientGuards[i] = hostStores == null ? guards.guard() : guards.guard(hostStore(i));
     }
+    int gen = generation[i];
     guard.operation("login")
-        .callAsync(() -> attempt(i))
+        .callAsync(() -> gen == generation[i] ? attempt(i) : CompletableFuture.failedFuture(new CancellationException()))
         .handle((token, failure) -> {
+          if (gen != generation[i]) {
+            return null; // the process that made this call has exited
+          }
           outcomes[i] = failure != null ? unwrap(failure) : token;
           return caches[i].getAsync().handle((t, e) -> adopted(i, e));
         });
   }
 
+  private HostState.Store hostStore(int i) {
+    HostState.Store store = hostStores[i];
+    return store != null ? store : (hostStores[i] = HostState.Store.inMemory());
+  }
+
   /** One attempt of a client's guarded login: a request to the server, answered in virtual time. */
   private CompletionStage<Token> attempt(int i) {
     long now = scheduler.now();
-    long answer = server.send(now);
+    // The attempt's timeout is the host state's: longer after timeouts, so a deep queue's answer is waited for.
+    long timeout = clientGuards[i].host("login").attemptTimeout(s.server().timeout()).toMillis();
+    long answer = server.send(now, timeout);
+    if (i == Integer.getInteger("debug.client", -1)) System.err.println("t=" + now + " client " + i + " timeout " + timeout + " outcome " + server.outcome() + " answer " + answer + " host " + clientGuards[i].host("login"));
     if (server.outcome() == SimServer.BUSY) {
       return CompletableFuture.failedFuture(SimFailures.busy(server.retryAfter()));
     }
+    if (server.outcome() == SimServer.REFUSED) {
+      return CompletableFuture.failedFuture(SimFailures.REFUSED);
+    }
     CompletableFuture<Token> f = new CompletableFuture<>();
     inFlight[i] = f;
+    expectedAnswer[i] = answer;
     scheduler.at(answer, event(i, server.outcome() == SimServer.OK ? ANSWER : TIMED_OUT));
     return f;
+  }
+
+  /**
+   * A crash-looping client's process exits, 30 s (or {@code crashAfter}) after a failed login, and
+   * starts again at once: a new token cache and a new guard, with the host state it had saved.
+   */
+  private void crash(int i) {
+    if (onlineTick[i] >= 0 || caches[i] == null) {
+      return;
+    }
+    generation[i]++;
+    CompletableFuture<?> f = inFlight[i];
+    inFlight[i] = null;
+    if (f != null) {
+      f.cancel(false);
+    }
+    caches[i].close();
+    caches[i] = null;
+    clientGuards[i] = null;
+    expectedContact[i] = -1;
+    restarts++;
+    reboot(i);
   }
 
   @SuppressWarnings("unchecked")
@@ -336,7 +422,10 @@ public final class PatchTuesday {
     }
     // The cache's failure backoff says when a login may start again: round up, or the cache
     // would still refuse, a fraction of a millisecond early.
-    scheduler.at(tickAtOrAfter(lfe.nextAttemptAt()), event(i, CONTACT));
+    contactAt(i, tickAtOrAfter(lfe.nextAttemptAt()));
+    if (s.crashAfter() != null) {
+      scheduler.at(scheduler.now() + s.crashAfter().toMillis(), event(i, CRASH));
+    }
     return null;
   }
 
@@ -355,7 +444,35 @@ public final class PatchTuesday {
   private Result result(long wallMillis) {
     long[] ideal = idealOnlineTicks();
     return new Result(policy, warm, s.clients(), traffic.totalSent(), traffic.totalUseful(), traffic.peakLoad(),
-        percentile99(onlineTick), percentile99(ideal), traffic.wastedShare(), traffic, wallMillis);
+        percentile99(onlineTick), percentile99(ideal), traffic.wastedShare(), meanOnline(), onlineShare(),
+        traffic, wallMillis);
+  }
+
+  private long meanOnline() {
+    double sum = 0;
+    long n = 0;
+    for (int i = 0; i < onlineTick.length; i++) {
+      if (onlineTick[i] >= 0) {
+        sum += onlineTick[i] - rebootTick[i];
+        n++;
+      }
+    }
+    return n == 0 ? -1 : Math.round(sum / n);
+  }
+
+  private double[] onlineShare() {
+    double[] share = new double[traffic.seconds()];
+    for (int t : onlineTick) {
+      if (t >= 0 && t / 1000 < share.length) {
+        share[t / 1000]++;
+      }
+    }
+    double total = 0;
+    for (int sec = 0; sec < share.length; sec++) {
+      total += share[sec];
+      share[sec] = total / s.clients();
+    }
+    return share;
   }
 
   /**

@@ -21,6 +21,9 @@ final class SimFailures {
   /** The timeout every simulated client hits. */
   static final SocketTimeoutException TIMEOUT = new StacklessTimeout();
 
+  /** The connection refused while the server is down. */
+  static final java.net.ConnectException REFUSED = new StacklessRefused();
+
   /** A 503 with {@code retryAfter} as its hint, or none when it is null. */
   static ServerBusyException busy(Duration retryAfter) {
     return new StacklessBusy(retryAfter);
@@ -31,6 +34,19 @@ final class SimFailures {
 
     StacklessBusy(Duration retryAfter) {
       super("503 Service Unavailable (simulated)", retryAfter);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  }
+
+  private static final class StacklessRefused extends java.net.ConnectException {
+    private static final long serialVersionUID = 1L;
+
+    StacklessRefused() {
+      super("connection refused (simulated)");
     }
 
     @Override

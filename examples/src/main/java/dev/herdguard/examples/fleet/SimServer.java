@@ -28,6 +28,8 @@ public final class SimServer {
   public static final int BUSY = 1;
   /** The client gave up before the request was served. */
   public static final int TIMEOUT = 2;
+  /** The server was down: the connection was refused at once, at no cost to the server. */
+  public static final int REFUSED = 3;
 
   /**
    * The server's settings.
@@ -40,6 +42,10 @@ public final class SimServer {
    * @param slowFrom start of a slowdown, or null for none
    * @param slowFor length of the slowdown
    * @param slowFactor the share of capacity left during the slowdown, in (0, 1]
+   * @param downFor the server refuses every connection from time zero for this long
+   * @param pacing a cooperating server: it answers 503 at once when a request would wait in its
+   *     queue longer than {@code timeout}, with a {@code Retry-After} that hands each client its own
+   *     slot, so that returns arrive at its capacity
    */
   public record Settings(
       double capacity,
@@ -49,7 +55,25 @@ public final class SimServer {
       Duration retryAfter,
       Duration slowFrom,
       Duration slowFor,
-      double slowFactor) {
+      double slowFactor,
+      Duration downFor,
+      boolean pacing) {
+
+    /** Settings of a server that is never down and does not pace. */
+    public Settings(double capacity, int queueLimit, double rejectCost, Duration timeout, Duration retryAfter,
+        Duration slowFrom, Duration slowFor, double slowFactor) {
+      this(capacity, queueLimit, rejectCost, timeout, retryAfter, slowFrom, slowFor, slowFactor, Duration.ZERO, false);
+    }
+
+    /** The same server, down (refusing connections) for {@code d} from time zero. */
+    public Settings downFor(Duration d) {
+      return new Settings(capacity, queueLimit, rejectCost, timeout, retryAfter, slowFrom, slowFor, slowFactor, d, pacing);
+    }
+
+    /** The same server, pacing its clients with {@code Retry-After} slots, or not. */
+    public Settings pacing(boolean on) {
+      return new Settings(capacity, queueLimit, rejectCost, timeout, retryAfter, slowFrom, slowFor, slowFactor, downFor, on);
+    }
 
     /** Checks the values. */
     public Settings {
@@ -68,6 +92,9 @@ public final class SimServer {
       if (!(slowFactor > 0 && slowFactor <= 1)) {
         throw new IllegalArgumentException("--slow-factor (" + slowFactor + ") must be in (0, 1]");
       }
+      if (downFor == null || downFor.isNegative()) {
+        throw new IllegalArgumentException("--outage must be >= 0");
+      }
     }
 
     /** Settings without a slowdown. */
@@ -77,9 +104,10 @@ public final class SimServer {
     }
 
     String describe() {
-      return String.format("server %s/s, queue %,d, timeout %s, a 503 costs %s of a request%s%s",
-          Flags.number(capacity), queueLimit, Flags.format(timeout), Flags.number(rejectCost),
+      return String.format("%sserver %s/s, queue %,d, timeout %s, a 503 costs %s of a request%s%s%s",
+          pacing ? "pacing " : "", Flags.number(capacity), queueLimit, Flags.format(timeout), Flags.number(rejectCost),
           retryAfter == null ? "" : ", Retry-After " + retryAfter.toSeconds(),
+          downFor.isZero() ? "" : ", down (refusing connections) for the first " + Flags.format(downFor),
           slowFrom == null ? "" : String.format(", capacity %d%% from %s for %s",
               Math.round(slowFactor * 100), Flags.format(slowFrom), Flags.format(slowFor)));
     }
@@ -98,11 +126,16 @@ public final class SimServer {
   /** The work, counted from time zero, at which the queue will be empty. */
   private double drainedAt;
   private int outcome;
+  private final long downUntilMs;
+  /** A pacing server's next free slot, in seconds: the hint it gives the next client it turns away. */
+  private double nextSlot;
+  private Duration lastHint;
 
   SimServer(Settings settings, Traffic traffic) {
     this.settings = settings;
     this.traffic = traffic;
     this.timeoutMs = settings.timeout().toMillis();
+    this.downUntilMs = settings.downFor().toMillis();
     this.capacity = settings.capacity();
     if (settings.slowFrom() == null) {
       s0 = Double.MAX_VALUE;
@@ -130,29 +163,52 @@ public final class SimServer {
    * when the client gives up (the request is then served later, as wasted work).
    */
   public long send(long tick) {
+    return send(tick, timeoutMs);
+  }
+
+  /**
+   * {@link #send(long)} for a client that waits {@code clientTimeoutMs} for this request: one
+   * whose patience has grown. A {@link #REFUSED} request, while the server is down, costs nothing.
+   */
+  public long send(long tick, long clientTimeoutMs) {
     traffic.sent(tick);
+    lastHint = settings.retryAfter();
+    if (tick < downUntilMs) {
+      outcome = REFUSED;
+      return tick;
+    }
     double now = tick / 1000.0;
     double done = workDoneBy(now);
     if (drainedAt < done) {
       drainedAt = done;
     }
-    if (drainedAt - done >= settings.queueLimit()) {
+    boolean full = drainedAt - done >= settings.queueLimit();
+    if (settings.pacing() && !full) {
+      // Turn away at once what would wait longer than the client's timeout, and tell it when its turn is.
+      double wait = timeOfWork(drainedAt + 1) - now;
+      full = wait * 1000 > timeoutMs;
+    }
+    if (full) {
       drainedAt += settings.rejectCost();
       traffic.rejected(tick);
       outcome = BUSY;
+      if (settings.pacing()) {
+        nextSlot = Math.max(nextSlot, timeOfWork(drainedAt) - timeoutMs / 1000.0) + 1 / capacity;
+        lastHint = Duration.ofSeconds(Math.max(1, (long) Math.ceil(nextSlot - now)));
+      }
       return tick;
     }
     drainedAt += 1;
     double servedAt = timeOfWork(drainedAt);
     long servedTick = (long) Math.ceil(servedAt * 1000);
-    boolean inTime = servedTick - tick <= timeoutMs;
+    boolean inTime = servedTick - tick <= clientTimeoutMs;
     traffic.served(servedAt, inTime);
     if (inTime) {
       outcome = OK;
       return servedTick;
     }
     outcome = TIMEOUT;
-    return tick + timeoutMs;
+    return tick + clientTimeoutMs;
   }
 
   /** How the last {@link #send} ended: {@link #OK}, {@link #BUSY} or {@link #TIMEOUT}. */
@@ -160,9 +216,9 @@ public final class SimServer {
     return outcome;
   }
 
-  /** The hint sent with a 503, or null. */
+  /** The hint sent with the last 503, or null: a pacing server's slot, or the configured hint. */
   public Duration retryAfter() {
-    return settings.retryAfter();
+    return lastHint;
   }
 
   /** The client's timeout in ticks. */
