@@ -153,19 +153,22 @@ public final class GuardedOperation {
     long startNanos = ticker.getAsLong();
     budget.recordFirstAttempt();
     Attempts attempts = null;
+    boolean waited = false;
     while (true) {
-      // The host's wait gates every attempt, a new call's first one included; healthy, it is one read.
+      // The host's wait gates every attempt, a new call's first one included; healthy, it is one
+      // read. Waited once per attempt: a retry's wait already covers it (see retryDelayNanos).
       HostState.Streak seen = host.current();
-      if (seen != null) {
+      if (seen != null && !waited) {
         long wait = host.waitNanos(seen);
         if (wait > 0) {
           if (attempts == null) {
             attempts = new Attempts(startNanos);
           }
           control.await(hostWaitNanos(attempts, wait, control));
-          continue;
+          seen = host.current();
         }
       }
+      waited = false;
       if (!breaker.tryAcquirePermission()) {
         watch.check();
         throw breakerOpen(attempts != null ? attempts : new Attempts(startNanos));
@@ -194,7 +197,8 @@ public final class GuardedOperation {
           attempts.count = 1;
         }
         hostFailed(seen, failure);
-        control.await(nextDelayNanos(attempts, failure, control));
+        control.await(retryDelayNanos(attempts, failure, control));
+        waited = true;
         continue;
       } catch (Error error) {
         breaker.releasePermission();
@@ -223,6 +227,16 @@ public final class GuardedOperation {
     AsyncCall<T> async = new AsyncCall<>(call);
     async.attempt();
     return async.result;
+  }
+
+  /**
+   * After a retryable failure: the wait before the retry, the longer of the call's own (backoff or
+   * hint) and what is left of the host's wait, or the reason there is no retry.
+   */
+  private long retryDelayNanos(Attempts attempts, Throwable failure, RetryControl control) {
+    long delay = nextDelayNanos(attempts, failure, control);
+    long gate = host.waitNanos(host.current());
+    return gate > delay ? hostWaitNanos(attempts, gate, control) : delay;
   }
 
   /** Records a retryable failure in the host's state, and reports the wait it set. */
@@ -525,6 +539,8 @@ public final class GuardedOperation {
     final Attempts attempts = new Attempts(ticker.getAsLong());
     volatile CompletableFuture<T> inFlight;
     volatile ScheduledFuture<?> pending;
+    /** Whether the next attempt's start already accounts for the host's wait. */
+    boolean waited;
 
     AsyncCall(Supplier<? extends CompletionStage<T>> call) {
       this.call = call;
@@ -548,7 +564,7 @@ public final class GuardedOperation {
         return;
       }
       HostState.Streak seen = host.current();
-      if (seen != null) {
+      if (seen != null && !waited) {
         long wait = host.waitNanos(seen);
         if (wait > 0) {
           try {
@@ -559,6 +575,7 @@ public final class GuardedOperation {
           return;
         }
       }
+      waited = false;
       try {
         acquirePermission(attempts);
       } catch (HerdGuardException open) {
@@ -611,7 +628,7 @@ public final class GuardedOperation {
       }
       long delay;
       try {
-        delay = nextDelayNanos(attempts, failure, null);
+        delay = retryDelayNanos(attempts, failure, null);
       } catch (HerdGuardException stop) {
         result.completeExceptionally(stop);
         return;
@@ -620,6 +637,7 @@ public final class GuardedOperation {
     }
 
     private void schedule(long delayNanos) {
+      waited = true;
       pending = scheduler.get().schedule(this::attempt, delayNanos, TimeUnit.NANOSECONDS);
       if (result.isCancelled()) {
         pending.cancel(false);

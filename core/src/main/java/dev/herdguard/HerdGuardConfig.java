@@ -162,7 +162,7 @@ public final class HerdGuardConfig {
       new Setting<>("host.base", Kind.DURATION, Duration.ofSeconds(1), INSTALLATION_WIDE,
           Builder::withHostBase);
   private static final Setting<Double> HOST_MULTIPLIER =
-      new Setting<>("host.multiplier", Kind.DOUBLE, 2.0, INSTALLATION_WIDE,
+      new Setting<>("host.multiplier", Kind.DOUBLE, 1.5, INSTALLATION_WIDE,
           Builder::withHostMultiplier);
   private static final Setting<Duration> HOST_MAX_WAIT =
       new Setting<>("host.max-wait", Kind.DURATION, Duration.ofMinutes(5), INSTALLATION_WIDE,
@@ -661,7 +661,7 @@ public final class HerdGuardConfig {
   }
 
   /**
-   * Each further failure multiplies the wait by this. Key {@code herdguard.host.multiplier}; default {@code 2}; in [1, 10].
+   * Each further failure multiplies the wait by this. Key {@code herdguard.host.multiplier}; default {@code 1.5}; in [1, 10].
    *
    * @return the value
    */

@@ -65,7 +65,7 @@ class HerdGuardConfigTest {
     m.put("herdguard.host.min-failures", "3");
     m.put("herdguard.host.min-streak", "2s");
     m.put("herdguard.host.base", "3s");
-    m.put("herdguard.host.multiplier", "1.5");
+    m.put("herdguard.host.multiplier", "2");
     m.put("herdguard.host.max-wait", "10m");
     m.put("herdguard.host.down-max-wait", "20s");
     m.put("herdguard.host.spread", "0.25");
@@ -150,7 +150,7 @@ class HerdGuardConfigTest {
     assertEquals(3, c.hostMinFailures());
     assertEquals(Duration.ofSeconds(2), c.hostMinStreak());
     assertEquals(Duration.ofSeconds(3), c.hostBase());
-    assertEquals(1.5, c.hostMultiplier());
+    assertEquals(2.0, c.hostMultiplier());
     assertEquals(Duration.ofMinutes(10), c.hostMaxWait());
     assertEquals(Duration.ofSeconds(20), c.hostDownMaxWait());
     assertEquals(0.25, c.hostSpread());
@@ -248,6 +248,17 @@ class HerdGuardConfigTest {
         .withTokenFile(Path.of("/secure/token"))
         .withCheckInterval(Duration.ofHours(12))
         .withCheckSpread(0.1)
+        .withHostEnabled(false)
+        .withHostMinFailures(3)
+        .withHostMinStreak(Duration.ofSeconds(2))
+        .withHostBase(Duration.ofSeconds(3))
+        .withHostMultiplier(2)
+        .withHostMaxWait(Duration.ofMinutes(10))
+        .withHostDownMaxWait(Duration.ofSeconds(20))
+        .withHostSpread(0.25)
+        .withHostTimeoutMultiplier(3)
+        .withHostMaxTimeout(Duration.ofMinutes(2))
+        .withHostUserInterval(Duration.ofMinutes(5))
         .build();
     assertEquals(HerdGuardConfig.fromProperties(properties(EVERY_KEY)), c);
   }
@@ -493,7 +504,7 @@ class HerdGuardConfigTest {
         + "herdguard.startup.mode=random, herdguard.backoff.strategy=decorrelated-jitter, herdguard.backoff.base=500ms, "), s);
     assertTrue(s.endsWith("herdguard.check.interval=6h, herdguard.check.spread=0.2, herdguard.host.enabled=true, "
         + "herdguard.host.min-failures=2, herdguard.host.min-streak=1s, herdguard.host.base=1s, "
-        + "herdguard.host.multiplier=2, herdguard.host.max-wait=5m, herdguard.host.down-max-wait=30s, "
+        + "herdguard.host.multiplier=1.5, herdguard.host.max-wait=5m, herdguard.host.down-max-wait=30s, "
         + "herdguard.host.spread=0.5, herdguard.host.timeout-multiplier=2, herdguard.host.max-timeout=1m, "
         + "herdguard.host.user-interval=1m, herdguard.operations.login.retry.max-attempts=10}"), s);
   }

@@ -71,9 +71,9 @@ class HostStateTest {
         .build();
   }
 
-  /** One attempt per call, so that what is measured is the host state across calls. */
+  /** One attempt per call, so that what is measured is the host state across calls; waits doubling, for round numbers. */
   private static HerdGuardConfig.Builder oneAttempt() {
-    return HerdGuardConfig.builder().withRetryMaxAttempts(1);
+    return HerdGuardConfig.builder().withRetryMaxAttempts(1).withHostMultiplier(2);
   }
 
   private static void fail(GuardedOperation op, Exception failure) {

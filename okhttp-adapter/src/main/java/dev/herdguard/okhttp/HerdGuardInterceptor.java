@@ -3,6 +3,7 @@ package dev.herdguard.okhttp;
 import dev.herdguard.GuardedOperation;
 import dev.herdguard.HerdGuard;
 import dev.herdguard.HerdGuardException;
+import dev.herdguard.HostState;
 import dev.herdguard.RetryAfter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -157,7 +158,7 @@ public final class HerdGuardInterceptor implements Interceptor {
     if (operation == null) {
       operation = operations.computeIfAbsent(host, h -> guard.operation(operationName, h));
     }
-    GuardedCall call = new GuardedCall(chain, request);
+    GuardedCall call = new GuardedCall(chain, request, operation.host());
     try {
       return operation.call(call, call);
     } catch (HerdGuardException stop) {
@@ -192,6 +193,7 @@ public final class HerdGuardInterceptor implements Interceptor {
    */
   private final class GuardedCall implements Callable<Response>, GuardedOperation.RetryControl {
     private final Chain chain;
+    private final HostState host;
     private final Call httpCall;
     private final Request request;
     private final boolean repeatable;
@@ -200,8 +202,9 @@ public final class HerdGuardInterceptor implements Interceptor {
     /** The last response with a retry status, open until a retry is decided or it is returned. */
     private Response busy;
 
-    GuardedCall(Chain chain, Request request) {
+    GuardedCall(Chain chain, Request request, HostState host) {
       this.chain = chain;
+      this.host = host;
       this.httpCall = chain.call();
       this.request = request;
       this.repeatable = RetryableRequests.isSafeToRepeat(request);
@@ -227,7 +230,7 @@ public final class HerdGuardInterceptor implements Interceptor {
       }
       Response response;
       try {
-        response = chain.proceed(request);
+        response = patient(chain).proceed(request);
       } catch (IOException e) {
         if (httpCall.isCanceled()) {
           throw new CallCanceled(e);
@@ -240,7 +243,43 @@ public final class HerdGuardInterceptor implements Interceptor {
         throw new BusyResponseException(response,
             "HTTP " + code + " from " + describe(request), retryAfter(response));
       }
+      // A hint on any other answer (a 500, even a 200) still asks the whole host to wait.
+      if (response.header("Retry-After") != null) {
+        Duration hint = retryAfter(response);
+        if (hint != null) {
+          host.obeyHint(hint);
+        }
+      }
       return response;
+    }
+
+    /**
+     * The chain with this attempt's read and write timeouts: longer after the host's requests timed
+     * out or were turned away, so that an answer from a deep queue is waited for instead of being
+     * abandoned and asked for again. The connect timeout stays: a refused or unreachable server
+     * costs nothing, and says nothing of its queue.
+     */
+    private Chain patient(Chain chain) {
+      int read = chain.readTimeoutMillis();
+      int write = chain.writeTimeoutMillis();
+      int longerRead = longer(read);
+      int longerWrite = longer(write);
+      Chain c = chain;
+      if (longerRead != read) {
+        c = c.withReadTimeout(longerRead, TimeUnit.MILLISECONDS);
+      }
+      if (longerWrite != write) {
+        c = c.withWriteTimeout(longerWrite, TimeUnit.MILLISECONDS);
+      }
+      return c;
+    }
+
+    private int longer(int millis) {
+      if (millis <= 0) {
+        return millis; // no timeout at all: nothing to grow
+      }
+      long grown = host.attemptTimeout(Duration.ofMillis(millis)).toMillis();
+      return (int) Math.min(Integer.MAX_VALUE, grown);
     }
 
     @Override
@@ -252,6 +291,14 @@ public final class HerdGuardInterceptor implements Interceptor {
       if (hasDeadline && delayNanos > deadlineNanos - System.nanoTime()) {
         return Optional.of("the next attempt, in " + TimeUnit.NANOSECONDS.toMillis(delayNanos)
             + "ms, would start after the call's timeout");
+      }
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<String> refuseWait(long delayNanos) {
+      if (hasDeadline && delayNanos > deadlineNanos - System.nanoTime()) {
+        return Optional.of("the host's wait ends after the call's timeout");
       }
       return Optional.empty();
     }
