@@ -1,5 +1,6 @@
 package dev.herdguard.internal;
 
+import dev.herdguard.testing.OwnerOnly;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -180,7 +181,7 @@ class FileTokenStoreTest {
   @Test
   void badFileIsSetAsideSoTheNextLoadFindsNothing() throws IOException {
     Path file = dir.resolve("token");
-    Files.writeString(file, "herdguard-token v1\nvalue=" + SECRET);
+    OwnerOnly.set(Files.writeString(file, "herdguard-token v1\nvalue=" + SECRET));
     FileTokenStore store = new FileTokenStore(file);
     IOException e = assertThrows(IOException.class, store::load);
     assertTrue(e.getMessage().startsWith("token file " + file + " set aside as token.bad-"), e.getMessage());
@@ -205,7 +206,7 @@ class FileTokenStoreTest {
     Path file = dir.resolve("token");
     FileTokenStore store = new FileTokenStore(file);
     for (int i = 0; i < 6; i++) {
-      Files.writeString(file, "garbage " + i);
+      OwnerOnly.set(Files.writeString(file, "garbage " + i));
       assertThrows(IOException.class, store::load);
     }
     List<String> bad = names().stream().filter(n -> n.startsWith("token.bad-")).collect(Collectors.toList());
