@@ -1,6 +1,5 @@
 package dev.herdguard;
 
-import dev.herdguard.testing.OwnerOnly;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.herdguard.testing.FakeClock;
 import dev.herdguard.testing.FakeScheduler;
+import dev.herdguard.testing.OwnerOnly;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
