@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.herdguard.Token;
+import dev.herdguard.TokenCache;
 import dev.herdguard.testing.LogCapture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,6 +100,26 @@ class StateFilesTest {
     assertArrayEquals(theirBytes, Files.readAllBytes(theirs), "the link's target is left alone");
     String aside = names(dir).stream().filter(n -> n.startsWith("token.bad-")).findFirst().orElseThrow();
     assertTrue(Files.isSymbolicLink(dir.resolve(aside)), "the link itself was moved aside");
+  }
+
+  @Test
+  void tokenCacheLogsInRatherThanUseATokenSymlinkedFromAnotherUser() throws Exception {
+    Path theirs = Files.createDirectory(root.resolve("other-user")).resolve("token");
+    new FileTokenStore(theirs).save(TOKEN);
+    Files.createSymbolicLink(dir.resolve("token"), theirs);
+    AtomicInteger logins = new AtomicInteger();
+
+    try (LogCapture logs = new LogCapture();
+        TokenCache cache = TokenCache.builder(previous -> {
+          logins.incrementAndGet();
+          return Token.of("mine", Instant.now().plusSeconds(3600));
+        }).withFile(dir.resolve("token")).build()) {
+      assertEquals("mine", cache.get().value());
+      assertFalse(logs.text().contains(SECRET), logs.text());
+      assertTrue(logs.text().contains("is a symbolic link"), logs.text());
+    }
+    assertEquals(1, logins.get(), "their token was not used in place of a login");
+    assertEquals(TOKEN, new FileTokenStore(theirs).load().orElseThrow(), "their file is untouched");
   }
 
   @Test
