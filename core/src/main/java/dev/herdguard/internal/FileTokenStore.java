@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -263,7 +262,9 @@ public final class FileTokenStore implements TokenStore {
   }
 
   private void deleteLeftovers() {
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, file.getFileName() + ".*.tmp")) {
+    // StateFiles names them .<file>.<random>.tmp; earlier versions wrote <file>.<random>.tmp.
+    String name = file.getFileName().toString();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "{" + name + ",." + name + "}.*.tmp")) {
       for (Path p : s) {
         Files.deleteIfExists(p);
       }

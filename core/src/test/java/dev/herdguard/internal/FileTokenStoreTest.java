@@ -114,6 +114,7 @@ class FileTokenStoreTest {
     store.save(TOKEN);
     byte[] good = TokenFileFormat.encode(Token.of("newer", ISSUED.plusSeconds(7200)));
     Files.write(dir.resolve("token.123456.tmp"), java.util.Arrays.copyOf(good, good.length / 2));
+    Files.write(dir.resolve(".token.7z3k9.tmp"), java.util.Arrays.copyOf(good, good.length / 3));
     assertEquals(Optional.of(TOKEN), store.load());
     store.withLock(() -> {
       store.save(Token.of("newer", ISSUED.plusSeconds(7200)));
