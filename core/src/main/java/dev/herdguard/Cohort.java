@@ -62,8 +62,10 @@ public final class Cohort {
    *       damaged file would fail every later start the same way; replacing it costs this
    *       installation its place once (a new bucket, a new startup offset), which is what a fresh
    *       installation gets anyway.
+   *   <li>a file that cannot be trusted (a link, someone else's, readable or writable by its group
+   *       or others) is set aside as {@code installation-id.bad-<timestamp>} and a new id made.
    *   <li>when the folder or the file cannot be written (a read-only disk, a path under a regular
-   *       file), the cohort uses a random id for this run only. The client runs, but its bucket and
+   *       file, a folder writable by others), the cohort uses a random id for this run only. The client runs, but its bucket and
    *       stable offset change at every start until the folder is fixed.
    * </ul>
    *

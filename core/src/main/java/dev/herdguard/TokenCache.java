@@ -54,7 +54,11 @@ import java.util.random.RandomGenerator;
  * 24-hour token refreshes between hour 18 and 21.6 and is stale 30 s before expiry. A token that
  * arrives without an expiry gets {@code default-lifetime}; one that arrives already expired, or so
  * close to expiry that it would be stale at once, is an error of the login function, and counts
- * as a failed login. A token loaded from the store late in its life is refreshed at a random point
+ * as a failed login. So is a token whose value an HTTP header cannot carry (a line break or other
+ * control character other than tab, a character outside US-ASCII, a leading or trailing space or
+ * tab): OkHttp and {@code java.net.http} refuse such a header, so the token could serve no call; the
+ * failure's message says which kind of character, and where, never the value. Such a token is
+ * neither cached nor stored, and a token file that holds one is set aside. A token loaded from the store late in its life is refreshed at a random point
  * of what is left of its window, so a fleet that restarts together does not refresh together.
  *
  * <p><b>Timeliness.</b> Because a hit reads no clock, the token is withdrawn by a task on the

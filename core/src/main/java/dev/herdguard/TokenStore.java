@@ -85,6 +85,13 @@ public interface TokenStore {
    * lock dies with its process, so the lock file's mere presence never blocks anyone. A bad file
    * is renamed {@code <file>.bad-<timestamp>} (the three latest are kept).
    *
+   * <p>Nothing it finds is trusted: no link is followed (a token file that is a link, not a regular
+   * file, someone else's, or readable or writable by its group or others is set aside like a bad
+   * one; a lock file that is a link or someone else's is not used), nothing is created through a
+   * link, and a folder writable by others holds no token (loads and saves fail with an {@code
+   * IOException} saying so). On a file system with ACLs but no POSIX modes (Windows), the files it
+   * creates get an ACL that lets their owner alone in.
+   *
    * @param file the token file, such as {@code <state-dir>/token}
    * @return a store; creating it touches no file
    * @throws NullPointerException if {@code file} is null

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.herdguard.internal.InstallationIdFile;
+import dev.herdguard.testing.OwnerOnly;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ class CohortLoadTest {
 
   @Test
   void handWrittenIdIsAccepted() throws IOException {
-    Files.writeString(temp.resolve("installation-id"), "  123E4567-E89B-42D3-A456-426614174000\r\n");
+    OwnerOnly.set(Files.writeString(temp.resolve("installation-id"), "  123E4567-E89B-42D3-A456-426614174000\r\n"));
     assertEquals(UUID.fromString("123e4567-e89b-42d3-a456-426614174000"), Cohort.load(temp).installationId());
   }
 
@@ -98,7 +99,7 @@ class CohortLoadTest {
       "123e4567-e89b-42d3-a456-426614174000 123e4567-e89b-42d3-a456-426614174000", "\u0000\u0000\u0000"})
   void corruptFileIsReplacedByANewId(String content) throws IOException {
     Path file = temp.resolve("installation-id");
-    Files.writeString(file, content);
+    OwnerOnly.set(Files.writeString(file, content));
 
     Cohort replaced = Cohort.load(temp);
 
@@ -110,7 +111,7 @@ class CohortLoadTest {
   @Test
   void oversizedFileIsReplaced() throws IOException {
     Path file = temp.resolve("installation-id");
-    Files.write(file, new byte[1 << 20]);
+    OwnerOnly.set(Files.write(file, new byte[1 << 20]));
 
     Cohort replaced = Cohort.load(temp);
 
@@ -120,7 +121,7 @@ class CohortLoadTest {
   @Test
   void invalidUtf8IsReplaced() throws IOException {
     Path file = temp.resolve("installation-id");
-    Files.write(file, new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF});
+    OwnerOnly.set(Files.write(file, new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF}));
 
     Cohort replaced = Cohort.load(temp);
 

@@ -209,7 +209,7 @@ class GuardedOperationTest {
   }
 
   @Test
-  void successesHandedOverBetweenThreadsAreAllRecordedInTheBreaker() throws Exception {
+  void concurrentSuccessesAreAllRecordedInTheBreaker() throws Exception {
     int threads = 4;
     int callsEach = 5_000;
     GuardedOperation op = HerdGuard.builder(config()
@@ -238,7 +238,7 @@ class GuardedOperationTest {
     } finally {
       pool.shutdownNow();
     }
-    // Never a success lost between the thread that succeeded and the thread that recorded it.
+    // Never a success lost, however many threads succeed at once.
     assertEquals(threads * callsEach, op.circuitBreaker().getMetrics().getNumberOfSuccessfulCalls());
     assertEquals(CircuitBreaker.State.CLOSED, op.circuitBreaker().getState());
   }

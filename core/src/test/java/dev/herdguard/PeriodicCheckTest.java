@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.herdguard.testing.FakeClock;
 import dev.herdguard.testing.FakeScheduler;
+import dev.herdguard.testing.OwnerOnly;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -239,7 +240,7 @@ class PeriodicCheckTest {
   @Test
   void aRecordFromTheFutureWaitsOnePeriodFromNow() throws IOException {
     Files.createDirectories(dir.resolve("checks"));
-    Files.writeString(PeriodicCheck.stateFile(dir, "updates"), "last-success=2030-01-01T00:00:00Z\n", UTF_8);
+    OwnerOnly.set(Files.writeString(PeriodicCheck.stateFile(dir, "updates"), "last-success=2030-01-01T00:00:00Z\n", UTF_8));
     PeriodicCheck check = recording().withStateDir(dir).withRandom(new SplittableRandom(3)).build().start();
     Duration period = PeriodicCheck.period(INTERVAL, SPREAD, new SplittableRandom(3).nextDouble());
     assertEquals(Optional.of(clock.instant().plus(period)), check.nextRun());
@@ -486,7 +487,7 @@ class PeriodicCheckTest {
   void aCorruptStateFileCountsAsNoRecord(String content) throws IOException {
     Path file = PeriodicCheck.stateFile(dir, "updates");
     Files.createDirectories(file.getParent());
-    Files.writeString(file, content, UTF_8);
+    OwnerOnly.set(Files.writeString(file, content, UTF_8));
     PeriodicCheck check = recording().withStateDir(dir).build().start();
     assertEquals(Optional.empty(), check.lastSuccess());
     assertEquals(Optional.of(clock.instant().plus(STARTUP)), check.nextRun());
@@ -502,7 +503,7 @@ class PeriodicCheckTest {
     byte[] notUtf8 = {'l', 'a', 's', 't', (byte) 0xff, (byte) 0xfe, '\n'};
     byte[] tooLarge = ("last-success=2026-11-10T07:00:00Z\n" + "#".repeat(10_000)).getBytes(UTF_8);
     for (byte[] content : List.of(notUtf8, tooLarge)) {
-      Files.write(file, content);
+      OwnerOnly.set(Files.write(file, content));
       PeriodicCheck check = recording().withStateDir(dir).build().start();
       assertEquals(Optional.empty(), check.lastSuccess());
       assertEquals(Optional.of(clock.instant().plus(STARTUP)), check.nextRun());

@@ -4,19 +4,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The file where a {@code PeriodicCheck} keeps the instant of its last successful run, so that a
@@ -67,19 +62,28 @@ public final class CheckStateFile {
   public Optional<Instant> readLastSuccess() throws IOException {
     List<String> lines;
     try {
-      long size = Files.size(file);
-      if (size > MAX_BYTES) {
-        throw new IOException(
-            "check state file " + file + " (" + size + " bytes) must be at most " + MAX_BYTES + " bytes");
+      Optional<byte[]> content = StateFiles.readOwnerOnly(file, MAX_BYTES);
+      if (content.isEmpty()) {
+        return Optional.empty();
       }
-      lines = Files.readAllLines(file, UTF_8);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
+      lines = UTF_8.newDecoder()
+          .decode(ByteBuffer.wrap(content.get()))
+          .toString()
+          .lines()
+          .collect(Collectors.toList());
+    } catch (StateFiles.RefusedException e) {
+      if (e.getMessage().startsWith(file + " is too large")) {
+        throw new IOException("check state file " + file + " must be at most " + MAX_BYTES + " bytes", e);
+      }
+      if (e.getMessage().startsWith("state folder ") || e.getMessage().startsWith(file + " is not a regular file")) {
+        throw new IOException("check state file " + file + " cannot be used: " + e.getMessage(), e);
+      }
+      // A link, someone else's file, or one open to others: set aside, and read as no record.
+      throw new IOException("check state file " + StateFiles.setAside(file, e.getMessage()), e);
+    } catch (CharacterCodingException e) {
+      throw new IOException("check state file " + file + " cannot be read: it is not UTF-8 text", e);
     } catch (IOException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith("check state file ")) {
-        throw e;
-      }
-      // The JDK's messages ("Is a directory", "Input length = 1") do not say which file.
+      // The JDK's messages ("Is a directory") do not say which file.
       throw new IOException("check state file " + file + " cannot be read: " + e, e);
     }
     for (String raw : lines) {
@@ -108,44 +112,9 @@ public final class CheckStateFile {
    */
   public void writeLastSuccess(Instant lastSuccess) throws IOException {
     Objects.requireNonNull(lastSuccess, "lastSuccess");
-    Path dir = file.toAbsolutePath().getParent();
-    createPrivateDirectories(dir);
-    byte[] content = (HEADER + KEY + lastSuccess + "\n").getBytes(UTF_8);
-    // Same folder, so the move is a rename on one file system and can be atomic.
-    // createTempFile makes the file owner-only on POSIX.
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(content);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        // The moment we write is usually just before a reboot: make the bytes durable first.
-        channel.force(true);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException cleanup) {
-        // The write's own outcome matters more than a stray temporary file.
-      }
-    }
-  }
-
-  private static void createPrivateDirectories(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    } else {
-      Files.createDirectories(dir);
-    }
+    // Owner-only, replaced atomically by a rename, never written through a link; the folder is
+    // created owner-only if needed, and one that others can write to is refused.
+    StateFiles.writeAtomically(file, (HEADER + KEY + lastSuccess + "\n").getBytes(UTF_8));
   }
 
   @Override

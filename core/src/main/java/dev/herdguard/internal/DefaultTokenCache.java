@@ -390,6 +390,11 @@ public final class DefaultTokenCache implements TokenCache {
     if (raw == null) {
       throw new IllegalStateException("the login function returned null instead of a token");
     }
+    String unsendable = TokenValues.unsendable(raw.value());
+    if (unsendable != null) {
+      // A failed login, not a token every call fails on (issue 11, item 6).
+      throw new IllegalStateException("the login function returned a token that cannot be sent: " + unsendable);
+    }
     Token t = raw;
     if (t.expiresAt().isEmpty()) {
       t = t.withExpiresAt(now.plus(defaultLifetime));

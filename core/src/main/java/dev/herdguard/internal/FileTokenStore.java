@@ -9,24 +9,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.FileLockInterruptionException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -55,13 +41,9 @@ public final class FileTokenStore implements TokenStore {
   static final long MAX_FILE_BYTES = 64 * 1024;
 
   /** Bad files kept for inspection; older ones are deleted so a recurring fault leaves no litter. */
-  static final int BAD_FILES_KEPT = 3;
+  static final int BAD_FILES_KEPT = StateFiles.BAD_FILES_KEPT;
 
   private static final ConcurrentHashMap<Path, ReentrantLock> PROCESS_LOCKS = new ConcurrentHashMap<>();
-  private static final DateTimeFormatter BAD_STAMP =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
-  private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> OWNER_RWX = PosixFilePermissions.fromString("rwx------");
 
   /** Writes the new file's bytes; a seam for tests that cut a write short. */
   @FunctionalInterface
@@ -72,7 +54,6 @@ public final class FileTokenStore implements TokenStore {
   private final Path file;
   private final Path dir;
   private final Path lockFile;
-  private final boolean posix;
   private final ChannelWriter writer;
 
   /** A store in {@code file}; touches no file until used. */
@@ -92,7 +73,6 @@ public final class FileTokenStore implements TokenStore {
     }
     this.dir = this.file.getParent();
     this.lockFile = dir.resolve(this.file.getFileName() + ".lock");
-    this.posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     this.writer = writer;
   }
 
@@ -104,6 +84,9 @@ public final class FileTokenStore implements TokenStore {
   @Override
   public Optional<Token> load() throws IOException {
     Read first = read();
+    if (first.unusable != null) {
+      throw new IOException(first.unusable);
+    }
     if (first.problem == null) {
       return Optional.ofNullable(first.token);
     }
@@ -128,32 +111,13 @@ public final class FileTokenStore implements TokenStore {
   public void save(Token token) throws IOException {
     Objects.requireNonNull(token, "token");
     byte[] bytes = TokenFileFormat.encode(token);
-    ensureDir();
+    StateFiles.ensureFolder(dir);
     ReentrantLock local = PROCESS_LOCKS.get(lockFile);
     if (local != null && local.isHeldByCurrentThread()) {
       // Only under the lock can no other writer be midway, so only then are leftovers garbage.
       deleteLeftovers();
     }
-    Path tmp = posix
-        ? Files.createTempFile(dir, file.getFileName() + ".", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_RW))
-        : Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
-    boolean moved = false;
-    try {
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        writer.write(channel, ByteBuffer.wrap(bytes));
-        channel.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      moved = true;
-    } finally {
-      if (!moved) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          log.debug("could not delete the temporary token file {}: {}", tmp, e.toString());
-        }
-      }
-    }
+    StateFiles.writeAtomically(file, bytes, writer::write);
   }
 
   @Override
@@ -171,11 +135,8 @@ public final class FileTokenStore implements TokenStore {
       }
       FileChannel channel;
       try {
-        ensureDir();
-        channel = posix
-            ? FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(OWNER_RW))
-            : FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        // Never through a link: a lock file that is a link (dangling or not) is refused, not created at its target.
+        channel = StateFiles.openLockFile(lockFile);
       } catch (IOException | UnsupportedOperationException e) {
         return withoutOsLock(action, e);
       }
@@ -207,7 +168,8 @@ public final class FileTokenStore implements TokenStore {
   private <T> T withoutOsLock(Callable<T> action, Exception e) throws Exception {
     // Better two logins than none: a folder we cannot write to must not stop the client.
     log.warn("cannot lock the token file lock {} ({}); going on without the lock between processes, "
-        + "which may then log in more than once", lockFile, e.toString());
+        + "which may then log in more than once", lockFile,
+        e instanceof StateFiles.RefusedException ? e.getMessage() : e.toString());
     return action.call();
   }
 
@@ -218,27 +180,36 @@ public final class FileTokenStore implements TokenStore {
 
   private static final class Read {
     final Token token;
+    /** What is wrong with the file, which is then set aside. */
     final String problem;
+    /** Why nothing here may be used (the folder is open to others), with nothing to set aside. */
+    final String unusable;
 
     Read(Token token, String problem) {
+      this(token, problem, null);
+    }
+
+    Read(Token token, String problem, String unusable) {
       this.token = token;
       this.problem = problem;
+      this.unusable = unusable;
     }
   }
 
   private Read read() {
-    if (!Files.exists(file)) {
-      return new Read(null, null);
-    }
     byte[] bytes;
     try {
-      if (Files.isDirectory(file)) {
-        return new Read(null, "unreadable (it is a folder)");
+      Optional<byte[]> content = StateFiles.readOwnerOnly(file, (int) MAX_FILE_BYTES);
+      if (content.isEmpty()) {
+        return new Read(null, null);
       }
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        return new Read(null, "too large for a token file (over " + MAX_FILE_BYTES + " bytes)");
+      bytes = content.get();
+    } catch (StateFiles.RefusedException e) {
+      if (e.getMessage().startsWith("state folder ")) {
+        // Nothing to set aside: the folder is what is wrong, and nothing in it is used.
+        return new Read(null, null, e.getMessage());
       }
-      bytes = Files.readAllBytes(file);
+      return new Read(null, refusal(e));
     } catch (IOException e) {
       // A file-system message names the path and the error, never the content.
       return new Read(null, "unreadable (" + e + ")");
@@ -248,6 +219,19 @@ public final class FileTokenStore implements TokenStore {
     } catch (TokenFileFormat.BadTokenFileException e) {
       return new Read(null, e.getMessage());
     }
+  }
+
+  /** The reason a refused file is set aside, without the file's name, which the message gives. */
+  private String refusal(StateFiles.RefusedException e) {
+    String m = e.getMessage();
+    String prefix = file + " ";
+    if (m.startsWith(prefix + "is not a regular file (a folder)")) {
+      return "unreadable (it is a folder)";
+    }
+    if (m.startsWith(prefix + "is too large")) {
+      return "too large for a token file (over " + MAX_FILE_BYTES + " bytes)";
+    }
+    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
   }
 
   /**
@@ -274,46 +258,13 @@ public final class FileTokenStore implements TokenStore {
 
   /** Moves the bad file aside; returns the message for the warning. */
   private String setAside(String problem) {
-    String stamp = BAD_STAMP.format(Instant.now());
-    for (int n = 0; n < 100; n++) {
-      Path target = dir.resolve(file.getFileName() + ".bad-" + stamp + (n == 0 ? "" : "-" + n));
-      try {
-        Files.move(file, target);
-        pruneBadFiles();
-        return "token file " + file + " set aside as " + target.getFileName() + ": " + problem;
-      } catch (FileAlreadyExistsException e) {
-        continue;
-      } catch (IOException e) {
-        return "token file " + file + " is bad (" + problem + ") and could not be set aside (" + e
-            + "); the next login replaces it";
-      }
-    }
-    return "token file " + file + " is bad (" + problem + ") and could not be set aside; the next login replaces it";
-  }
-
-  private void pruneBadFiles() {
-    List<Path> bad = new ArrayList<>();
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, file.getFileName() + ".bad-*")) {
-      s.forEach(bad::add);
-    } catch (IOException e) {
-      return;
-    }
-    if (bad.size() <= BAD_FILES_KEPT) {
-      return;
-    }
-    // The stamp sorts by time.
-    Collections.sort(bad);
-    for (Path p : bad.subList(0, bad.size() - BAD_FILES_KEPT)) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException e) {
-        log.debug("could not delete old bad token file {}: {}", p, e.toString());
-      }
-    }
+    return "token file " + StateFiles.setAside(file, problem);
   }
 
   private void deleteLeftovers() {
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, file.getFileName() + ".*.tmp")) {
+    // StateFiles names them .<file>.<random>.tmp; earlier versions wrote <file>.<random>.tmp.
+    String name = file.getFileName().toString();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "{" + name + ",." + name + "}.*.tmp")) {
       for (Path p : s) {
         Files.deleteIfExists(p);
       }
@@ -322,17 +273,4 @@ public final class FileTokenStore implements TokenStore {
     }
   }
 
-  private void ensureDir() throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    if (posix) {
-      FileAttribute<Set<PosixFilePermission>> rwx = PosixFilePermissions.asFileAttribute(OWNER_RWX);
-      Files.createDirectories(dir, rwx);
-      // createDirectories applies the umask; say exactly what we mean for the folder we made.
-      Files.setPosixFilePermissions(dir, OWNER_RWX);
-    } else {
-      Files.createDirectories(dir);
-    }
-  }
 }

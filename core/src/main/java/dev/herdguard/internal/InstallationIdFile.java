@@ -2,9 +2,6 @@ package dev.herdguard.internal;
 
 import dev.herdguard.Cohort;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -13,11 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -48,8 +42,6 @@ public final class InstallationIdFile {
   private static final Pattern CANONICAL_UUID = Pattern.compile(
       "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
-
   // Logged under the public class's name: that is the logger users know to configure.
   private static final Logger LOG = LoggerFactory.getLogger(Cohort.class);
 
@@ -64,13 +56,21 @@ public final class InstallationIdFile {
     Objects.requireNonNull(stateDir, "stateDir");
     Path file = stateDir.resolve(FILE_NAME);
     try {
-      createFolderIfAbsent(stateDir);
+      // Created owner-only if absent; a folder others can write to keeps nothing.
+      StateFiles.ensureFolder(stateDir);
     } catch (IOException e) {
       return forThisRunOnly(stateDir, e);
     }
     try {
       return read(file);
     } catch (NoSuchFileException e) {
+      return createOrAdopt(stateDir, file);
+    } catch (StateFiles.RefusedException e) {
+      // A link, someone else's file, or one open to others: not ours to trust, so not replaced in
+      // place either, but set aside for inspection.
+      LOG.warn("herdguard's installation id file cannot be trusted: {}; using a new id."
+          + " This installation's rollout cohort and stable startup offset change once.",
+          StateFiles.setAside(file, e.getMessage()));
       return createOrAdopt(stateDir, file);
     } catch (IOException e) {
       LOG.warn("herdguard's installation id file {} cannot be used ({}); replacing it with a new id."
@@ -96,27 +96,22 @@ public final class InstallationIdFile {
     return UUID.fromString(s);
   }
 
-  private static void createFolderIfAbsent(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      // The user's folder, the user's permissions: only a folder herdguard creates is narrowed.
-      return;
-    }
-    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-      // mkdir's mode passes through the umask; set it outright so an odd umask cannot lock us out.
-      Files.setPosixFilePermissions(dir, OWNER_ONLY);
-    } else {
-      Files.createDirectories(dir);
-    }
-  }
-
   private static UUID read(Path file) throws IOException {
     byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      bytes = in.readNBytes(MAX_BYTES + 1);
-    }
-    if (bytes.length > MAX_BYTES) {
-      throw new CorruptFileException("installation id file (more than " + MAX_BYTES + " bytes) must hold one UUID");
+    try {
+      Optional<byte[]> content = StateFiles.readOwnerOnly(file, MAX_BYTES);
+      if (content.isEmpty()) {
+        throw new NoSuchFileException(file.toString());
+      }
+      bytes = content.get();
+    } catch (StateFiles.RefusedException e) {
+      if (e.getMessage().startsWith(file + " is too large")) {
+        throw new CorruptFileException("installation id file (more than " + MAX_BYTES + " bytes) must hold one UUID");
+      }
+      if (e.getMessage().startsWith(file + " is not a regular file")) {
+        throw new IOException(e.getMessage()); // a folder in the way: replaced if it can be, as before
+      }
+      throw e;
     }
     try {
       return parse(new String(bytes, StandardCharsets.UTF_8));
@@ -179,20 +174,9 @@ public final class InstallationIdFile {
   }
 
   private static Path writeTemp(Path dir, UUID id) throws IOException {
-    // createTempFile makes the file readable by its owner alone on POSIX.
-    Path temp = Files.createTempFile(dir, "." + FILE_NAME + "-", ".tmp");
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-      ByteBuffer content = ByteBuffer.wrap((id + "\n").getBytes(StandardCharsets.US_ASCII));
-      while (content.hasRemaining()) {
-        channel.write(content);
-      }
-      // Synced before the name appears: after a power cut the file is whole or absent, never empty.
-      channel.force(true);
-    } catch (IOException e) {
-      deleteQuietly(temp);
-      throw e;
-    }
-    return temp;
+    // Owner-only, created new (never through a link), and synced before the name appears: after a
+    // power cut the file is whole or absent, never empty.
+    return StateFiles.createTemp(dir, "." + FILE_NAME + "-", (id + "\n").getBytes(StandardCharsets.US_ASCII));
   }
 
   private static void deleteQuietly(Path temp) {

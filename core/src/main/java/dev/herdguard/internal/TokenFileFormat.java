@@ -163,6 +163,10 @@ public final class TokenFileFormat {
     if (value == null) {
       throw new BadTokenFileException("no value line");
     }
+    String unsendable = TokenValues.unsendable(value);
+    if (unsendable != null) {
+      throw new BadTokenFileException("invalid token (" + unsendable + ")");
+    }
     try {
       Token t = expiresAt == null ? Token.withoutExpiry(value) : Token.of(value, expiresAt);
       if (issuedAt != null) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herdguard.Token;
+import dev.herdguard.testing.OwnerOnly;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -113,6 +114,7 @@ class FileTokenStoreTest {
     store.save(TOKEN);
     byte[] good = TokenFileFormat.encode(Token.of("newer", ISSUED.plusSeconds(7200)));
     Files.write(dir.resolve("token.123456.tmp"), java.util.Arrays.copyOf(good, good.length / 2));
+    Files.write(dir.resolve(".token.7z3k9.tmp"), java.util.Arrays.copyOf(good, good.length / 3));
     assertEquals(Optional.of(TOKEN), store.load());
     store.withLock(() -> {
       store.save(Token.of("newer", ISSUED.plusSeconds(7200)));
@@ -180,7 +182,7 @@ class FileTokenStoreTest {
   @Test
   void badFileIsSetAsideSoTheNextLoadFindsNothing() throws IOException {
     Path file = dir.resolve("token");
-    Files.writeString(file, "herdguard-token v1\nvalue=" + SECRET);
+    OwnerOnly.set(Files.writeString(file, "herdguard-token v1\nvalue=" + SECRET));
     FileTokenStore store = new FileTokenStore(file);
     IOException e = assertThrows(IOException.class, store::load);
     assertTrue(e.getMessage().startsWith("token file " + file + " set aside as token.bad-"), e.getMessage());
@@ -205,7 +207,7 @@ class FileTokenStoreTest {
     Path file = dir.resolve("token");
     FileTokenStore store = new FileTokenStore(file);
     for (int i = 0; i < 6; i++) {
-      Files.writeString(file, "garbage " + i);
+      OwnerOnly.set(Files.writeString(file, "garbage " + i));
       assertThrows(IOException.class, store::load);
     }
     List<String> bad = names().stream().filter(n -> n.startsWith("token.bad-")).collect(Collectors.toList());

@@ -66,9 +66,11 @@ import okio.Timeout;
  * timeout after a wait that could not finish.
  *
  * <p><b>OkHttp's own retries.</b> Below application interceptors, OkHttp follows redirects,
- * answers authentication challenges, and, with {@code retryOnConnectionFailure} (on by default),
- * silently resends a request whose connection failed, a POST included. Turn it off on a client
- * that herdguard guards, so that every resend is herdguard's decision: see {@link HerdGuardOkHttp}.
+ * answers authentication challenges, resends a 503 carrying {@code Retry-After: 0} (a 408 too),
+ * and, with {@code retryOnConnectionFailure} (on by default), silently resends a request whose
+ * connection failed, a POST included. {@link HerdGuardOkHttp#install} turns the last off and adds
+ * {@link #networkInterceptor()}, which stops the 503 and 408 resends, so that every resend is
+ * herdguard's decision; installing this interceptor by hand, do both yourself.
  *
  * <p>Immutable and thread-safe; one instance serves every call of a client, and may serve several
  * clients. Breakers and budgets belong to the {@link HerdGuard}: every client guarded with the same
@@ -125,6 +127,27 @@ public final class HerdGuardInterceptor implements Interceptor {
    */
   public static Builder builder(HerdGuard guard) {
     return new Builder(guard);
+  }
+
+  /**
+   * The network interceptor that goes with this one: it keeps OkHttp's own follow-up from resending
+   * a 503 or 408 below herdguard, and from throwing on their {@code Retry-After}. {@link
+   * HerdGuardOkHttp#install} adds it; add it with {@link
+   * okhttp3.OkHttpClient.Builder#addNetworkInterceptor} when installing this interceptor by hand.
+   *
+   * <p>OkHttp resends, by itself, a 503 whose {@code Retry-After} is {@code 0} (any method, a POST
+   * too) and, with {@code retryOnConnectionFailure}, a 408 without a {@code Retry-After} or with
+   * {@code 0}; it reads that header with {@code Integer.valueOf}, which throws {@code
+   * NumberFormatException} on a longer number. The network interceptor hides those responses'
+   * {@code Retry-After} from OkHttp's follow-up, and this interceptor puts the server's values back
+   * before it, or the caller, reads them. Without it, such a 503 or 408 is resent by OkHttp, and a
+   * header OkHttp cannot read ends the attempt with a {@link java.net.ProtocolException} instead of
+   * the {@code NumberFormatException}.
+   *
+   * @return a stateless interceptor, shared by every client
+   */
+  public static Interceptor networkInterceptor() {
+    return FollowUpShield.INSTANCE;
   }
 
   /**
@@ -236,8 +259,16 @@ public final class HerdGuardInterceptor implements Interceptor {
           throw new CallCanceled(e);
         }
         throw e;
+      } catch (NumberFormatException e) {
+        // OkHttp's follow-up reads a 503's or 408's Retry-After with Integer.valueOf; without the
+        // network interceptor, a number of more than ten digits throws out of the call.
+        throw new java.net.ProtocolException(describe(request) + ": OkHttp could not read a header of the"
+            + " response (" + e.getClass().getSimpleName() + "); add HerdGuardInterceptor.networkInterceptor()");
       }
       int code = response.code();
+      if (FollowUpShield.shields(code)) {
+        response = FollowUpShield.restore(response);
+      }
       if (code >= MIN_RETRY_STATUS && code <= MAX_RETRY_STATUS && retryStatus[code]) {
         busy = response;
         throw new BusyResponseException(response,

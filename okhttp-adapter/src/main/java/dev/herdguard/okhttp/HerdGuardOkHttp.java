@@ -18,16 +18,19 @@ import okhttp3.OkHttpClient;
  *     new OkHttpClient.Builder().retryOnConnectionFailure(false), guard).build();
  * }</pre>
  *
- * <p><b>{@code retryOnConnectionFailure}.</b> herdguard does not change it, but a client it guards
- * should turn it off. Left on (OkHttp's default), OkHttp resends at once, below herdguard and
- * without asking it, a request whose connection failed, even one that had reached the server, and
- * a POST with a body that can be written again among them: herdguard's "never a POST" would not
- * hold, and one herdguard attempt could be several requests that neither the backoff nor the
- * budget see. Turned off, every resend is herdguard's: after a backoff, within the budget, and
- * only for requests safe to repeat. What is lost is the immediate, silent retry of a pooled
- * connection that the server had closed: a safe request is retried after one backoff instead, and
- * a POST fails with the {@code IOException}, which is the honest answer, since it may have been
- * processed.
+ * <p><b>OkHttp's own resends.</b> {@link #install} turns OkHttp's {@code retryOnConnectionFailure}
+ * off and adds {@link HerdGuardInterceptor#networkInterceptor()}, so that through the adapter a
+ * request goes out again only when herdguard decided it, on OkHttp 4.12 and 5.x alike. Left on
+ * (OkHttp's default), {@code retryOnConnectionFailure} resends at once, below herdguard and without
+ * asking it, a request whose connection failed, even one that had reached the server, and a POST
+ * with a body that can be written again among them; and OkHttp's follow-up resends a 503 carrying
+ * {@code Retry-After: 0}, or a 408, by itself: herdguard's "never a POST" would not hold, and one
+ * herdguard attempt could be several requests that neither the backoff nor the budget see. With
+ * both off, every resend is herdguard's: after a backoff, within the budget, and only for requests
+ * safe to repeat. What is lost is the immediate, silent retry of a pooled connection that the
+ * server had closed: a safe request is retried after one backoff instead, and a POST fails with the
+ * {@code IOException}, which is the honest answer, since it may have been processed. Turning
+ * {@code retryOnConnectionFailure} back on after {@code install} brings OkHttp's resends back.
  *
  * <p><b>Tokens and the login call.</b> The login must not go through the token interceptor, and
  * must be made with {@code execute()}, never {@code enqueue()}: see {@link TokenInterceptor}. A
@@ -139,7 +142,8 @@ public final class HerdGuardOkHttp {
   }
 
   /**
-   * Adds the interceptors (and the authenticator) to {@code builder}, after any it already has.
+   * Adds the interceptors (and the authenticator) to {@code builder}, after any it already has,
+   * and turns {@code retryOnConnectionFailure} off (see the class comment).
    *
    * @param builder the client builder
    * @return {@code builder}
@@ -155,6 +159,9 @@ public final class HerdGuardOkHttp {
       builder.authenticator(TokenAuthenticator.of(tokens));
     }
     builder.addInterceptor(interceptor.build());
+    // Every resend is herdguard's: none by OkHttp below it (see the class comment).
+    builder.retryOnConnectionFailure(false);
+    builder.addNetworkInterceptor(HerdGuardInterceptor.networkInterceptor());
     return builder;
   }
 

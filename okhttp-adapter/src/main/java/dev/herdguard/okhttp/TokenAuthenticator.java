@@ -85,8 +85,7 @@ public final class TokenAuthenticator implements Authenticator {
     if (fresh.value().equals(refusedValue)) {
       return null; // the login gave the same token again: sending it once more cannot help
     }
-    Request.Builder retry = refused.newBuilder()
-        .header(Tokens.AUTHORIZATION, Tokens.header(fresh))
+    Request.Builder retry = Tokens.authorize(refused.newBuilder(), cache, fresh, refused)
         .tag(Tokens.Issued.class, Tokens.Issued.INSTANCE);
     if (refusedValue != null) {
       // Only a token that replaces a refused one is the last try; a first one may still be stale.

@@ -21,7 +21,11 @@ import okhttp3.Response;
  * <p>When no token can be had (the login failed and its next attempt is not due, the wait for a
  * login ran out, the cache is closed), the call fails with an {@link IOException} whose cause is
  * the cache's {@link dev.herdguard.LoginFailedException}, {@link
- * dev.herdguard.TokenWaitTimeoutException} or {@link IllegalStateException}; no request is sent.
+ * dev.herdguard.TokenWaitTimeoutException} or {@link IllegalStateException}; no request is sent. A
+ * login that returns a token no HTTP header can carry (a line break in it, say) is a failed login
+ * of herdguard's cache, so it ends the same way and is not cached; should another {@link
+ * TokenCache} hand out such a token, the call fails with an {@link IOException} and the token is
+ * invalidated, never with OkHttp's {@code IllegalArgumentException}.
  * Installed before {@link HerdGuardInterceptor}, as {@link HerdGuardOkHttp} does, such a failure
  * is not retried and does not count against the API host's breaker: it is the login's failure.
  *
@@ -67,8 +71,7 @@ public final class TokenInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     Token token = Tokens.get(cache, request);
-    return chain.proceed(request.newBuilder()
-        .header(Tokens.AUTHORIZATION, Tokens.header(token))
+    return chain.proceed(Tokens.authorize(request.newBuilder(), cache, token, request)
         .tag(Tokens.Issued.class, Tokens.Issued.INSTANCE)
         .build());
   }

@@ -31,6 +31,28 @@ final class Tokens {
     return BEARER + token.value();
   }
 
+  /**
+   * {@code builder} with {@code token} as its {@code Authorization}, or an {@code IOException} if
+   * OkHttp refuses the value (a line break, another control character, a character outside
+   * US-ASCII). herdguard's own cache never hands such a token out: there it is a failed login,
+   * with the failure backoff, and nothing is cached (see {@link TokenCache}). Another {@code
+   * TokenCache} might; then the token is invalidated, so that the next call gets a fresh one, and
+   * the call fails as an OkHttp call may, with an {@code IOException} instead of OkHttp's
+   * {@code IllegalArgumentException}. The message names no character of the value, and OkHttp's
+   * (which names one) is not kept.
+   */
+  static Request.Builder authorize(Request.Builder builder, TokenCache cache, Token token, Request request)
+      throws IOException {
+    try {
+      return builder.header(AUTHORIZATION, header(token));
+    } catch (IllegalArgumentException refused) {
+      cache.invalidate(token);
+      throw new IOException("the login token for " + HerdGuardInterceptor.describe(request)
+          + " cannot be sent: OkHttp refused it as a header value (a line break, a control character or"
+          + " a character outside US-ASCII); it was dropped from the token cache");
+    }
+  }
+
   /** The token value of a {@code Bearer} header, or null when {@code header} is anything else. */
   static String bearerValue(String header) {
     if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {

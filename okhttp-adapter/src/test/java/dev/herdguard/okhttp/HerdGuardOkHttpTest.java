@@ -47,7 +47,7 @@ class HerdGuardOkHttpTest {
     OkHttpClient client = builder.build();
     assertSame(own, client.interceptors().get(0));
     assertEquals(List.of(own.getClass(), HerdGuardInterceptor.class), types(client.interceptors()));
-    assertTrue(client.networkInterceptors().isEmpty());
+    assertEquals(List.of(HerdGuardInterceptor.networkInterceptor()), client.networkInterceptors());
     assertSame(Authenticator.NONE, client.authenticator());
   }
 
