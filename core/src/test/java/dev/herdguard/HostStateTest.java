@@ -10,6 +10,7 @@ import dev.herdguard.testing.FakeClock;
 import dev.herdguard.testing.FakeScheduler;
 import dev.herdguard.testing.FixedRandom;
 import dev.herdguard.testing.LogCapture;
+import dev.herdguard.testing.OwnerOnly;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -435,7 +436,8 @@ class HostStateTest {
   @Test
   void aDamagedFileIsSetAsideWithAWarning(@TempDir Path dir) throws IOException {
     Path hosts = dir.resolve("hosts");
-    Files.writeString(hosts, "herdguard-hosts 1\nauth.example.com 3 2 1 -\ncrc32 00000000\n", StandardCharsets.UTF_8);
+    OwnerOnly.set(Files.writeString(hosts, "herdguard-hosts 1\nauth.example.com 3 2 1 -\ncrc32 00000000\n",
+        StandardCharsets.UTF_8));
     try (LogCapture logs = new LogCapture()) {
       assertEquals(Optional.empty(), new dev.herdguard.internal.HostStateFile(hosts).load("auth.example.com"));
       assertTrue(logs.text().contains("checksum does not match"), logs.text());
@@ -444,6 +446,22 @@ class HostStateTest {
     try (var listing = Files.list(dir)) {
       assertTrue(listing.anyMatch(p -> p.getFileName().toString().startsWith("hosts.bad-")));
     }
+  }
+
+  @Test
+  void aHostFileOthersCanReadIsRefusedAndSetAside(@TempDir Path dir) throws IOException {
+    Path hosts = dir.resolve("hosts");
+    HostState.Store store = new dev.herdguard.internal.HostStateFile(hosts);
+    store.save(new HostState.Saved("auth.example.com", 3, 2, 1, null));
+    if (!Files.getFileStore(hosts).supportsFileAttributeView("posix")) {
+      return;
+    }
+    Files.setPosixFilePermissions(hosts, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    try (LogCapture logs = new LogCapture()) {
+      assertEquals(Optional.empty(), store.load("auth.example.com"));
+      assertEquals(1, logs.lines("WARN").size(), logs.text());
+    }
+    assertFalse(Files.exists(hosts));
   }
 
   @Test

@@ -2,27 +2,15 @@ package dev.herdguard.internal;
 
 import dev.herdguard.HostState;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
@@ -34,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * The default {@link HostState.Store}: every host's streak in one small owner-only text file in
  * the state folder, replaced atomically (a temporary file moved over it), and changed under an OS
  * file lock on {@code <file>.lock} so that the processes of one installation merge their hosts
- * instead of overwriting each other's. A damaged file is set aside as {@code <file>.bad-<time>}
- * with a warning and the hosts start afresh. Not part of the public API. Thread-safe.
+ * instead of overwriting each other's. It is read and written through {@link StateFiles}, as the
+ * token file is: never through a link, refused when others may read or write it. A damaged or
+ * refused file is set aside as {@code <file>.bad-<time>} with a warning and the hosts start
+ * afresh. Not part of the public API. Thread-safe.
  *
  * <pre>
  * herdguard-hosts 1
@@ -55,20 +45,14 @@ public final class HostStateFile implements HostState.Store {
   static final long MAX_FILE_BYTES = 256 * 1024;
   private static final Pattern HOST = Pattern.compile("[\\p{Graph}&&[^\\s]]{1,253}");
   private static final ConcurrentHashMap<Path, ReentrantLock> PROCESS_LOCKS = new ConcurrentHashMap<>();
-  private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> OWNER_RWX = PosixFilePermissions.fromString("rwx------");
-  private static final DateTimeFormatter BAD_STAMP =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final Path file;
   private final Path lockFile;
-  private final boolean posix;
 
   /** A store in {@code file}; touches nothing until used. */
   public HostStateFile(Path file) {
     this.file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
     this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
-    this.posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   }
 
   @Override
@@ -96,35 +80,24 @@ public final class HostStateFile implements HostState.Store {
   }
 
   private Map<String, HostState.Saved> readOrSetAside() throws IOException {
-    byte[] bytes;
+    Optional<byte[]> bytes;
     try {
-      if (Files.isSymbolicLink(file)) {
-        throw new IOException("host state file " + file + " is a symbolic link; not followed");
-      }
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        return setAside("larger than " + MAX_FILE_BYTES + " bytes");
-      }
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
+      bytes = StateFiles.readOwnerOnly(file, (int) MAX_FILE_BYTES);
+    } catch (StateFiles.RefusedException refused) {
+      return setAside(refused.getMessage());
+    }
+    if (bytes.isEmpty()) {
       return new LinkedHashMap<>();
     }
     try {
-      return decode(bytes);
+      return decode(bytes.get());
     } catch (IllegalArgumentException bad) {
       return setAside(bad.getMessage());
     }
   }
 
   private Map<String, HostState.Saved> setAside(String problem) {
-    Path target = file.resolveSibling(file.getFileName() + ".bad-" + BAD_STAMP.format(Instant.now()));
-    try {
-      Files.move(file, target, StandardCopyOption.REPLACE_EXISTING);
-      log.warn("host state file {} is damaged ({}); set aside as {}, hosts start afresh",
-          file, problem, target.getFileName());
-    } catch (IOException e) {
-      log.warn("host state file {} is damaged ({}) and could not be set aside ({}); hosts start afresh",
-          file, problem, e.toString());
-    }
+    log.warn("host state file {}: {}; hosts start afresh", file, StateFiles.setAside(file, problem));
     return new LinkedHashMap<>();
   }
 
@@ -175,19 +148,7 @@ public final class HostStateFile implements HostState.Store {
   }
 
   private void write(Map<String, HostState.Saved> all) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-    Files.deleteIfExists(tmp);
-    try (FileChannel ch = posix
-        ? FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(OWNER_RW))
-        : FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer buf = ByteBuffer.wrap(encode(all));
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    StateFiles.writeAtomically(file, encode(all));
   }
 
   @FunctionalInterface
@@ -199,32 +160,12 @@ public final class HostStateFile implements HostState.Store {
     ReentrantLock local = PROCESS_LOCKS.computeIfAbsent(lockFile, p -> new ReentrantLock());
     local.lock();
     try {
-      ensureDir();
-      if (Files.isSymbolicLink(lockFile)) {
-        throw new IOException("host state lock " + lockFile + " is a symbolic link; not followed");
-      }
-      try (FileChannel ch = posix
-          ? FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-              LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(OWNER_RW))
-          : FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock ignored = ch.lock()) {
+      StateFiles.ensureFolder(file.getParent());
+      try (FileChannel ch = StateFiles.openLockFile(lockFile); FileLock ignored = ch.lock()) {
         action.run();
       }
     } finally {
       local.unlock();
-    }
-  }
-
-  private void ensureDir() throws IOException {
-    Path dir = file.getParent();
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    if (posix) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_RWX));
-      Files.setPosixFilePermissions(dir, OWNER_RWX);
-    } else {
-      Files.createDirectories(dir);
     }
   }
 
