@@ -247,6 +247,7 @@ public final class HerdGuard implements AutoCloseable {
   public TokenCache tokenCache(TokenCache.Login login) {
     TokenCache.Builder b = TokenCache.builder(login)
         .withClock(clock)
+        .withTicker(ticker)
         .withRandom(random)
         .withBackoff(config.backoff())
         .withRefreshWindow(config.tokenRefreshFrom(), config.tokenRefreshUntil())

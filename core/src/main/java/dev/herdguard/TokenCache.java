@@ -1,6 +1,7 @@
 package dev.herdguard;
 
 import dev.herdguard.internal.DefaultTokenCache;
+import dev.herdguard.internal.MonotonicClock;
 import dev.herdguard.internal.Randoms;
 import dev.herdguard.internal.TokenCacheSettings;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -180,6 +182,8 @@ public interface TokenCache extends AutoCloseable {
   final class Builder {
     private final Login login;
     private InstantSource clock = InstantSource.system();
+    private LongSupplier ticker;
+    private boolean clockGiven;
     private RandomGenerator random = Randoms.threadLocal();
     private ScheduledExecutorService executor;
     private TokenStore store = TokenStore.none();
@@ -203,6 +207,19 @@ public interface TokenCache extends AutoCloseable {
      */
     public Builder withClock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      this.clockGiven = true;
+      return this;
+    }
+
+    /**
+     * The monotonic ticker, in nanoseconds, that the wait after a failed login is measured on, so
+     * that a wall clock stepped back cannot lock logins out. Default {@code System::nanoTime}, or
+     * the clock given to {@link #withClock} (a simulation on virtual time).
+     *
+     * @return this builder
+     */
+    public Builder withTicker(LongSupplier nanoTicker) {
+      this.ticker = Objects.requireNonNull(nanoTicker, "nanoTicker");
       return this;
     }
 
@@ -368,7 +385,8 @@ public interface TokenCache extends AutoCloseable {
         throw new IllegalArgumentException(String.join("; ", problems));
       }
       return new DefaultTokenCache(new TokenCacheSettings(
-          login, clock, random, executor, store, backoff, refreshFrom, refreshUntil,
+          login, clock, ticker != null ? ticker : clockGiven ? MonotonicClock.tickerOf(clock) : System::nanoTime,
+          random, executor, store, backoff, refreshFrom, refreshUntil,
           minRemaining, defaultLifetime, expiryWarning, maxWait, listener));
     }
   }

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,7 @@ public final class DefaultTokenCache implements TokenCache {
 
   private final TokenCache.Login login;
   private final InstantSource clock;
+  private final LongSupplier ticker;
   private final RandomGenerator random;
   private final ScheduledExecutorService executor;
   private final boolean ownsExecutor;
@@ -103,7 +105,13 @@ public final class DefaultTokenCache implements TokenCache {
     }
   }
 
-  private record Failure(LoginFailedException error, Instant retryAt) {}
+  /** A failed login: {@code retryAt} for messages, {@code retryAtNanos} on the ticker for the wait. */
+  private record Failure(LoginFailedException error, Instant retryAt, long retryAtNanos) {}
+
+  /** Whether the last failure's wait is still running, on the ticker: a wall clock step changes nothing. */
+  private boolean failureWaiting() {
+    return failure != null && ticker.getAsLong() - failure.retryAtNanos < 0;
+  }
 
   private record Outcome(Token token, boolean adopted) {}
 
@@ -111,6 +119,7 @@ public final class DefaultTokenCache implements TokenCache {
   public DefaultTokenCache(TokenCacheSettings s) {
     this.login = s.login();
     this.clock = s.clock();
+    this.ticker = s.ticker();
     this.random = s.random();
     this.ownsExecutor = s.executor() == null;
     this.executor = ownsExecutor ? newExecutor() : s.executor();
@@ -279,7 +288,7 @@ public final class DefaultTokenCache implements TokenCache {
     if (inflight != null) {
       return inflight;
     }
-    if (failure != null && now.isBefore(failure.retryAt)) {
+    if (failureWaiting()) {
       return CompletableFuture.failedFuture(failure.error);
     }
     return startLogin(after);
@@ -319,7 +328,7 @@ public final class DefaultTokenCache implements TokenCache {
       after.add(() -> notify(l -> l.onTokenExpiryWarning(left)));
     }
     if (inflight == null && !now.isBefore(e.plan.refreshAt())
-        && (failure == null || !now.isBefore(failure.retryAt))) {
+        && !failureWaiting()) {
       startLogin(after);
     }
     armTimer(now);
@@ -500,7 +509,7 @@ public final class DefaultTokenCache implements TokenCache {
     LoginFailedException lfe = new LoginFailedException(
         "login failed (" + (count == 1 ? "1 failure" : count + " failures in a row") + "); no new attempt before "
             + retryAt + ": " + cause, error, retryAt, count);
-    failure = new Failure(lfe, retryAt);
+    failure = new Failure(lfe, retryAt, ticker.getAsLong() + delayNanos);
     Duration shown = retryIn.truncatedTo(ChronoUnit.MILLIS);
     if (entry != null && now.isBefore(entry.plan.staleAt())) {
       // Nobody is refused yet: the expiry warning is the loud signal if this goes on.
@@ -624,7 +633,7 @@ public final class DefaultTokenCache implements TokenCache {
     if (now.isBefore(e.plan.refreshAt())) {
       next = earliest(next, e.plan.refreshAt(), now);
     } else if (failure != null && inflight == null) {
-      next = earliest(next, failure.retryAt, now);
+      next = earliest(next, now.plusNanos(Math.max(0, failure.retryAtNanos - ticker.getAsLong())), now);
     }
     if (keepsFailing(e) && !e.warned) {
       next = earliest(next, e.plan.warnAt(), now);

@@ -7,17 +7,20 @@ import dev.herdguard.TokenStore;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
  * A {@link TokenCache.Builder}'s checked settings, handed to {@link DefaultTokenCache}. Not part of
  * the public API.
  *
+ * @param ticker the monotonic clock the failure backoff is measured on
  * @param executor null when the cache is to create (and own) its executor
  */
 public record TokenCacheSettings(
     TokenCache.Login login,
     InstantSource clock,
+    LongSupplier ticker,
     RandomGenerator random,
     ScheduledExecutorService executor,
     TokenStore store,
