@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,13 +59,15 @@ public final class GuardedOperation {
   private final RandomGenerator random;
   private final Supplier<ScheduledExecutorService> scheduler;
   private final Sleeper sleeper;
+  private final Lifecycle lifecycle;
   private final RetryControl sleeping;
   private final HerdGuardListener listener;
   private final BreakerStateWatch watch;
 
   GuardedOperation(String name, CircuitBreaker breaker, HerdGuardConfig config, RetryBudget.Host budget,
       String budgetKey, HostState host, LongSupplier ticker, RandomGenerator random,
-      Supplier<ScheduledExecutorService> scheduler, Sleeper sleeper, HerdGuardListener listener) {
+      Supplier<ScheduledExecutorService> scheduler, Sleeper sleeper, HerdGuardListener listener,
+      Lifecycle lifecycle) {
     this.name = name;
     this.breaker = breaker;
     this.backoff = config.backoff();
@@ -77,8 +80,9 @@ public final class GuardedOperation {
     this.ticker = ticker;
     this.random = random;
     this.scheduler = scheduler;
-    this.sleeper = sleeper;
-    this.sleeping = sleeper::sleep;
+    this.lifecycle = lifecycle;
+    this.sleeper = lifecycle.sleeper(sleeper, name);
+    this.sleeping = this.sleeper::sleep;
     this.listener = listener;
     this.watch = new BreakerStateWatch(name, breaker, listener);
   }
@@ -141,6 +145,9 @@ public final class GuardedOperation {
   public <T> T call(Callable<T> callable, RetryControl control) throws Exception {
     Objects.requireNonNull(callable, "callable");
     Objects.requireNonNull(control, "control");
+    if (lifecycle.isClosed()) {
+      throw lifecycle.closedException(name);
+    }
     // The success path allocates nothing: the attempts' record is made at the first failure.
     long startNanos = ticker.getAsLong();
     budget.recordFirstAttempt();
@@ -216,6 +223,9 @@ public final class GuardedOperation {
    */
   public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<T>> call) {
     Objects.requireNonNull(call, "call");
+    if (lifecycle.isClosed()) {
+      return CompletableFuture.failedFuture(lifecycle.closedException(name));
+    }
     AsyncCall<T> async = new AsyncCall<>(call);
     async.attempt();
     return async.result;
@@ -502,6 +512,9 @@ public final class GuardedOperation {
       this.call = call;
       budget.recordFirstAttempt();
       result.whenComplete((value, failure) -> {
+        if (pending != null) {
+          lifecycle.untrack(result);
+        }
         if (result.isCancelled()) {
           ScheduledFuture<?> p = pending;
           if (p != null) {
@@ -516,6 +529,9 @@ public final class GuardedOperation {
     }
 
     void attempt() {
+      if (pending != null) {
+        lifecycle.untrack(result);
+      }
       if (result.isDone()) {
         return;
       }
@@ -594,7 +610,21 @@ public final class GuardedOperation {
 
     private void schedule(long delayNanos) {
       waited = true;
-      pending = scheduler.get().schedule(this::attempt, delayNanos, TimeUnit.NANOSECONDS);
+      if (!lifecycle.track(result, name)) {
+        return;
+      }
+      try {
+        pending = scheduler.get().schedule(this::attempt, delayNanos, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException stopped) {
+        // The scheduler was shut down (the guard's own, by close(), or one given to it): the retry
+        // can never run, so the call ends now rather than never.
+        lifecycle.untrack(result);
+        result.completeExceptionally(lifecycle.isClosed() ? lifecycle.closedException(name)
+            : new HerdGuardException(HerdGuardException.Reason.CLOSED, name, attempts.count, attempts.elapsed(),
+                null, name + ": the scheduler refused the retry (" + stopped.getMessage() + "); the call was ended",
+                attempts.last));
+        return;
+      }
       if (result.isCancelled()) {
         pending.cancel(false);
       }

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,7 @@ public final class HerdGuard implements AutoCloseable {
   private final RandomGenerator random;
   private final HerdGuardListener listener;
   private final Sleeper sleeper;
+  private final Lifecycle lifecycle = new Lifecycle();
   private final ScheduledExecutorService givenScheduler;
   private volatile ScheduledExecutorService ownScheduler;
   private final RetryBudget budget;
@@ -155,7 +157,7 @@ public final class HerdGuard implements AutoCloseable {
     // reports state changes itself (BreakerStateWatch).
     CircuitBreaker breaker = CircuitBreaker.of(displayName, breakerConfig(c));
     return new GuardedOperation(displayName, breaker, c, budget.forHost(budgetKey), budgetKey,
-        host(budgetKey), ticker, random, this::scheduler, sleeper, listener);
+        host(budgetKey), ticker, random, this::scheduler, sleeper, listener, lifecycle);
   }
 
   private CircuitBreakerConfig breakerConfig(HerdGuardConfig c) {
@@ -198,7 +200,7 @@ public final class HerdGuard implements AutoCloseable {
    * @throws InterruptedException if the thread is interrupted while it waits
    */
   public void awaitStartup() throws InterruptedException {
-    sleeper.sleep(startupRemainingNanos());
+    lifecycle.sleeper(sleeper, "startup").sleep(startupRemainingNanos());
   }
 
   /** Completes when the startup delay has passed, without blocking any thread. */
@@ -208,7 +210,15 @@ public final class HerdGuard implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> ready = new CompletableFuture<>();
-    scheduler().schedule(() -> ready.complete(null), remaining, TimeUnit.NANOSECONDS);
+    if (!lifecycle.track(ready, "startup")) {
+      return ready;
+    }
+    ready.whenComplete((v, e) -> lifecycle.untrack(ready));
+    try {
+      scheduler().schedule(() -> ready.complete(null), remaining, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException stopped) {
+      ready.completeExceptionally(lifecycle.closedException("startup"));
+    }
     return ready;
   }
 
@@ -293,6 +303,9 @@ public final class HerdGuard implements AutoCloseable {
     if (s == null) {
       synchronized (this) { // no waiting inside: creating an executor is quick
         s = ownScheduler;
+        if (s == null && lifecycle.isClosed()) {
+          throw new RejectedExecutionException("the HerdGuard is closed");
+        }
         if (s == null) {
           ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "herdguard-scheduler");
@@ -307,10 +320,20 @@ public final class HerdGuard implements AutoCloseable {
     return s;
   }
 
-  /** Stops the scheduler this guard created, if any; a scheduler given to the builder is left running. */
+  /**
+   * Closes the guard: every call waiting out a backoff or a host's wait, blocking or asynchronous,
+   * ends at once with a {@link HerdGuardException} of reason {@link HerdGuardException.Reason#CLOSED},
+   * as does every call made afterwards, and {@link #startupAsync()} futures still pending. Stops
+   * the scheduler this guard created, if any; a scheduler given to the builder is left running.
+   * Idempotent.
+   */
   @Override
   public void close() {
-    ScheduledExecutorService s = ownScheduler;
+    lifecycle.close();
+    ScheduledExecutorService s;
+    synchronized (this) {
+      s = ownScheduler;
+    }
     if (s != null) {
       s.shutdownNow();
     }

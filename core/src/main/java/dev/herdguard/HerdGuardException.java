@@ -33,7 +33,9 @@ public final class HerdGuardException extends RuntimeException {
      * the wait would end after {@code retry.max-duration} or after the caller's deadline:
      * {@link #retryAfter()} is the time left. See {@link HostState}.
      */
-    HOST_WAIT
+    HOST_WAIT,
+    /** The {@link HerdGuard} was closed while the call waited, or before it started. */
+    CLOSED
   }
 
   private final Reason reason;
