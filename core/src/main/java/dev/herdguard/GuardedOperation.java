@@ -511,7 +511,9 @@ public final class GuardedOperation {
     AsyncCall(Supplier<? extends CompletionStage<T>> call) {
       this.call = call;
       budget.recordFirstAttempt();
-      result.whenComplete((value, failure) -> {
+      // handle, not whenComplete: a whenComplete stage of a failed future completes with a new
+      // CompletionException, a stack trace filled per failed call, for a stage nobody reads.
+      result.handle((value, failure) -> {
         if (pending != null) {
           lifecycle.untrack(result);
         }
@@ -525,6 +527,7 @@ public final class GuardedOperation {
             f.cancel(true);
           }
         }
+        return null;
       });
     }
 
@@ -568,9 +571,9 @@ public final class GuardedOperation {
         stage.cancel(true);
         return;
       }
-      stage.whenComplete((value, error) -> {
+      stage.handle((value, error) -> {
         if (!settled.compareAndSet(false, true)) {
-          return;
+          return null;
         }
         inFlight = null;
         Throwable failure = unwrap(error);
@@ -590,6 +593,7 @@ public final class GuardedOperation {
           }
           retryOrFail(failure);
         }
+        return null;
       });
     }
 

@@ -193,13 +193,15 @@ public final class DefaultTokenCache implements TokenCache {
     CompletableFuture<Token> shared = acquire();
     // A future of its own for each caller: cancelling or completing it must not touch the others.
     CompletableFuture<Token> mine = new CompletableFuture<>();
-    shared.whenComplete((token, error) -> {
+    // handle, not whenComplete, which would fill a new CompletionException's stack on each failure.
+    shared.handle((token, error) -> {
       if (error != null) {
         mine.completeExceptionally(error instanceof CompletionException && error.getCause() != null
             ? error.getCause() : error);
       } else {
         mine.complete(token);
       }
+      return null;
     });
     return mine;
   }

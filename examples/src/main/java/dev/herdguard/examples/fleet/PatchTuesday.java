@@ -311,6 +311,7 @@ public final class PatchTuesday {
     neededLogin[i] = true;
     caches[i] = cache;
     long delay = guards.startupDelay().toMillis();
+    if (Boolean.getBoolean("x.nostartup") && generation[i] > 0) delay = 0;
     contactAt(i, scheduler.now() + delay);
   }
 
@@ -347,7 +348,6 @@ public final class PatchTuesday {
     // The attempt's timeout is the host state's: longer after timeouts, so a deep queue's answer is waited for.
     long timeout = clientGuards[i].host("login").attemptTimeout(s.server().timeout()).toMillis();
     long answer = server.send(now, timeout);
-    if (i == Integer.getInteger("debug.client", -1)) System.err.println("t=" + now + " client " + i + " timeout " + timeout + " outcome " + server.outcome() + " answer " + answer + " host " + clientGuards[i].host("login"));
     if (server.outcome() == SimServer.BUSY) {
       return CompletableFuture.failedFuture(SimFailures.busy(server.retryAfter()));
     }
