@@ -1,6 +1,8 @@
 package dev.herdguard;
 
 import dev.herdguard.internal.CheckStateFile;
+import dev.herdguard.internal.Durations;
+import dev.herdguard.internal.LogLimiter;
 import dev.herdguard.internal.Randoms;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -102,6 +104,8 @@ public final class PeriodicCheck implements AutoCloseable {
   private final RandomGenerator random;
   private final HerdGuardListener listener;
   private final boolean ownsScheduler;
+  /** A check that fails run after run (a short interval, a server down) logs once a minute with a count. */
+  private final LogLimiter warnings;
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock.
@@ -128,6 +132,7 @@ public final class PeriodicCheck implements AutoCloseable {
     this.startupDelay = b.startupDelay;
     this.stateFile = b.stateDir == null ? null : new CheckStateFile(stateFile(b.stateDir, b.name));
     this.clock = b.clock;
+    this.warnings = new LogLimiter(LogLimiter.DEFAULT_INTERVAL, LogLimiter.ticker(clock));
     this.random = b.random;
     this.listener = b.listener;
     this.scheduler = b.scheduler;
@@ -464,13 +469,14 @@ public final class PeriodicCheck implements AutoCloseable {
     } else if (wasClosed) {
       log.debug("Periodic check '{}' failed while closing", name, failure);
     } else {
-      log.warn("Periodic check '{}' failed ({} in a row): {}: {}; next try in {}",
+      warnings.warn(log, "failed", "Periodic check '{}' failed ({} in a row): {}: {}; next try in {}",
           name, failed, failure.getClass().getName(), failure.getMessage(), forLog(delay));
       log.debug("Periodic check '{}' failure", name, failure);
       try {
         listener.onRetry(name, failed, delay, failure);
       } catch (RuntimeException e) {
-        log.warn("Listener {} threw on periodic check '{}': {}: {}", listener, name, e.getClass().getName(), e.getMessage());
+        warnings.warn(log, "listener", "Listener {} threw on periodic check '{}': {}: {}",
+            listener, name, e.getClass().getName(), e.getMessage());
       }
     }
   }
@@ -496,7 +502,7 @@ public final class PeriodicCheck implements AutoCloseable {
       stateFile.writeLastSuccess(success);
     } catch (IOException | RuntimeException e) {
       // The schedule in memory is still right; only a restart before the next success loses it.
-      log.warn("Periodic check '{}': could not record its success in {}: {}: {}",
+      warnings.warn(log, "record-failed", "Periodic check '{}': could not record its success in {}: {}: {}",
           name, stateFile.path(), e.getClass().getName(), e.getMessage());
     }
   }
@@ -556,8 +562,8 @@ public final class PeriodicCheck implements AutoCloseable {
     }
   }
 
-  private static Duration forLog(Duration d) {
-    return d.truncatedTo(ChronoUnit.SECONDS);
+  private static String forLog(Duration d) {
+    return Durations.human(d);
   }
 
   /**

@@ -346,7 +346,7 @@ class TokenCacheTest {
       List<String> warnings = logs.lines("and its refresh keeps failing");
       assertEquals(1, warnings.size(), logs.text());
       assertTrue(warnings.get(0).contains("WARN"), warnings.get(0));
-      String expected = "token expires in " + left.truncatedTo(ChronoUnit.SECONDS) + " (at " + t0.plus(Duration.ofHours(1)) + ")";
+      String expected = "token expires in " + dev.herdguard.internal.Durations.human(left) + " (at " + t0.plus(Duration.ofHours(1)) + ")";
       assertTrue(warnings.get(0).contains(expected), warnings.get(0));
     }
     // The next token gets its own warning. (Two minutes: past the token's expiry and the backoff.)

@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class DefaultTokenCache implements TokenCache {
 
   private static final Logger log = LoggerFactory.getLogger(TokenCache.class);
+  /** Failing logins, a store that cannot be written: each kind is logged once a minute with a count. */
+  private final LogLimiter warnings;
 
   /** How often the wall clock is compared with the token's instants, whatever the timers do. */
   static final Duration WATCHDOG_PERIOD = Duration.ofSeconds(1);
@@ -111,6 +113,7 @@ public final class DefaultTokenCache implements TokenCache {
   public DefaultTokenCache(TokenCacheSettings s) {
     this.login = s.login();
     this.clock = s.clock();
+    this.warnings = new LogLimiter(LogLimiter.DEFAULT_INTERVAL, LogLimiter.ticker(clock));
     this.random = s.random();
     this.ownsExecutor = s.executor() == null;
     this.executor = ownsExecutor ? newExecutor() : s.executor();
@@ -298,7 +301,8 @@ public final class DefaultTokenCache implements TokenCache {
       previous = e.token;
       drop();
       if (failure != null) {
-        log.warn("token expired at {} while its refresh kept failing; the next call logs in", e.plan.expiresAt());
+        warnings.warn(log, "expired", "token expired at {} while its refresh kept failing; the next call logs in",
+            e.plan.expiresAt());
       } else {
         log.info("token expired at {} before a refresh replaced it; the next call waits for a login",
             e.plan.expiresAt());
@@ -313,8 +317,9 @@ public final class DefaultTokenCache implements TokenCache {
     if (keepsFailing(e) && !e.warned && !now.isBefore(e.plan.warnAt()) && !expiryWarning.isZero()) {
       e.warned = true;
       Duration left = Duration.between(now, e.plan.expiresAt());
-      log.warn("token expires in {} (at {}) and its refresh keeps failing ({} failures in a row; last: {})",
-          left.truncatedTo(ChronoUnit.SECONDS), e.plan.expiresAt(), failure.error.failures(),
+      warnings.warn(log, "expiry-warning",
+          "token expires in {} (at {}) and its refresh keeps failing ({} failures in a row; last: {})",
+          Durations.human(left), e.plan.expiresAt(), failure.error.failures(),
           Secrets.describe(failure.error.getCause(), e.token));
       after.add(() -> notify(l -> l.onTokenExpiryWarning(left)));
     }
@@ -378,7 +383,7 @@ public final class DefaultTokenCache implements TokenCache {
     try {
       store.save(token);
     } catch (IOException | RuntimeException e) {
-      log.warn("could not store the token in {}; keeping it in memory only: {}", store,
+      warnings.warn(log, "store-failed", "could not store the token in {}; keeping it in memory only: {}", store,
           Secrets.describe(e, token, prev));
       notify(l -> l.onTokenStoreFailure(e));
     }
@@ -466,7 +471,8 @@ public final class DefaultTokenCache implements TokenCache {
             log.info("using the token another process stored in {}; it expires at {}", store,
                 outcome.token.expiresAt().get());
           } else {
-            log.info("logged in; the token expires at {} (in {})", outcome.token.expiresAt().get(), lifetime);
+            log.info("logged in; the token expires at {} (in {})", outcome.token.expiresAt().get(),
+                Durations.human(lifetime));
             after.add(() -> notify(l -> l.onLogin(lifetime)));
           }
         } else {
@@ -496,13 +502,14 @@ public final class DefaultTokenCache implements TokenCache {
         "login failed (" + (count == 1 ? "1 failure" : count + " failures in a row") + "); no new attempt before "
             + retryAt + ": " + cause, error, retryAt, count);
     failure = new Failure(lfe, retryAt);
-    Duration shown = retryIn.truncatedTo(ChronoUnit.MILLIS);
+    String shown = Durations.human(retryIn);
     if (entry != null && now.isBefore(entry.plan.staleAt())) {
       // Nobody is refused yet: the expiry warning is the loud signal if this goes on.
       log.info("token refresh failed (failure {}); next attempt in {}, the current token serves meanwhile: {}",
           count, shown, cause);
     } else {
-      log.warn("login failed (failure {}); next attempt in {}, callers get this failure until then: {}",
+      warnings.warn(log, "login-failed",
+          "login failed (failure {}); next attempt in {}, callers get this failure until then: {}",
           count, shown, cause);
     }
     after.add(() -> notify(l -> l.onLoginFailed(error, retryIn)));
@@ -543,7 +550,7 @@ public final class DefaultTokenCache implements TokenCache {
       } catch (IOException | RuntimeException e) {
         outcome = problem + "; could not set it aside (" + e.getClass().getSimpleName() + ")";
       }
-      log.warn("{}; logging in as if there were none", outcome);
+      warnings.warn(log, "stored-unusable", "{}; logging in as if there were none", outcome);
     }
   }
 
@@ -554,7 +561,8 @@ public final class DefaultTokenCache implements TokenCache {
 
   /** Warns; the event goes to {@code after} when under the lock, else out at once. */
   private void storeReadFailed(Exception e, Token prev, List<Runnable> after) {
-    log.warn("cannot use the stored token; logging in as if there were none: {}", Secrets.describe(e, prev));
+    warnings.warn(log, "store-unreadable", "cannot use the stored token; logging in as if there were none: {}",
+        Secrets.describe(e, prev));
     Runnable event = () -> notify(l -> l.onTokenStoreFailure(e));
     if (after != null) {
       after.add(event);
@@ -689,7 +697,7 @@ public final class DefaultTokenCache implements TokenCache {
     try {
       event.accept(listener);
     } catch (RuntimeException e) {
-      log.warn("listener {} threw {}; ignored", listener, e.toString());
+      warnings.warn(log, "listener", "listener {} threw {}; ignored", listener, e.toString());
     }
   }
 

@@ -1,6 +1,9 @@
 package dev.herdguard.internal;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,8 +25,8 @@ import org.slf4j.Logger;
  * {@link #MAX_KEYS} the map is cleared, which at worst logs a line too many.
  *
  * <p>The one idea: time is read from the injected ticker, in nanoseconds; a ticker that goes back
- * (a wall clock stepped back, where no monotonic one was given) ends the interval rather than
- * silencing the kind until the clock catches up. The last count of a storm is logged with the next
+ * by more than the interval (a wall clock stepped back, where no monotonic one was given) ends the
+ * interval rather than silencing the kind until the clock catches up. The last count of a storm is logged with the next
  * event of its kind; when none comes, the storm is over and the count is lost, which is the price
  * of needing no timer. Thread-safe and lock-free: a suppressed event costs a map lookup and an
  * atomic increment.
@@ -77,6 +80,27 @@ public final class LogLimiter {
     return new LogLimiter(DEFAULT_INTERVAL, System::nanoTime);
   }
 
+  /**
+   * The ticker for a component that was given only a wall clock: {@code System.nanoTime()} when
+   * that clock is the system's, else the clock's own time (a test's fake clock, a simulation's
+   * virtual time), so that intervals pass as that clock says. A component given a monotonic
+   * ticker should pass it to the constructor instead.
+   *
+   * @param clock the component's clock
+   * @return nanoseconds, monotonic for the system clock
+   */
+  public static LongSupplier ticker(InstantSource clock) {
+    Objects.requireNonNull(clock, "clock");
+    if (clock.equals(InstantSource.system()) || clock.equals(Clock.systemUTC())
+        || clock.equals(Clock.systemDefaultZone())) {
+      return System::nanoTime;
+    }
+    return () -> {
+      Instant t = clock.instant();
+      return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    };
+  }
+
   /** The least time between two lines of one kind. */
   public Duration interval() {
     return interval;
@@ -104,7 +128,8 @@ public final class LogLimiter {
     }
     long start = w.start.get();
     long elapsed = now - start;
-    if (elapsed >= 0 && elapsed < intervalNanos) {
+    // A little negative is two threads' reads racing; more than an interval back is a clock stepped back.
+    if (elapsed > -intervalNanos && elapsed < intervalNanos) {
       w.suppressed.incrementAndGet();
       return SUPPRESS;
     }
