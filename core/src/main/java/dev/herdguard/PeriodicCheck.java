@@ -77,7 +77,7 @@ public final class PeriodicCheck implements AutoCloseable {
   public static final Duration DEFAULT_MAX_STARTUP_DELAY = Duration.ofSeconds(60);
 
   /** Below this a check is a polling loop; the default backoff's base would also round to nothing. */
-  private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
 
   /** The default backoff starts at this fraction of the interval: 6 minutes for 6 hours. */
   private static final int DEFAULT_BACKOFF_BASE_DIVISOR = 60;
