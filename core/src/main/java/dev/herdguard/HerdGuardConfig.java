@@ -70,10 +70,10 @@ public final class HerdGuardConfig {
   static final Duration MAX_DURATION = Duration.ofDays(365);
   /**
    * The largest breaker window and half-open call count: Resilience4j allocates an array of that
-   * many measurements per breaker (10,000 is about half a megabyte; 2,147,483,647 is an
+   * many measurements per breaker, about 44 bytes each (100,000 is about 4 MB; 2,147,483,647 is an
    * {@code OutOfMemoryError}).
    */
-  static final int MAX_BREAKER_CALLS = 10_000;
+  static final int MAX_BREAKER_CALLS = 100_000;
   /** The smallest positive budget ratio: budgets count in millionths of a retry. */
   static final double MIN_POSITIVE_RATIO = 0.000001;
   /** The smallest failure-rate threshold: Resilience4j keeps it as a float, where less may round to 0. */
@@ -489,7 +489,8 @@ public final class HerdGuardConfig {
 
   /**
    * Calls in the breaker's sliding window. Key {@code herdguard.breaker.window}; default
-   * {@code 50}; must be {@code >= 1} and {@code <= 10000}: Resilience4j allocates the window whole.
+   * {@code 50}; must be {@code >= 1} and {@code <= 100000}: Resilience4j allocates the window whole
+   * (about 44 bytes a call).
    *
    * @return the window size
    */
@@ -520,7 +521,7 @@ public final class HerdGuardConfig {
 
   /**
    * Trial calls in the half-open state. Key {@code herdguard.breaker.half-open-calls}; default
-   * {@code 3}; must be {@code >= 1} and {@code <= 10000}.
+   * {@code 3}; must be {@code >= 1} and {@code <= 100000}.
    *
    * @return the number of calls
    */

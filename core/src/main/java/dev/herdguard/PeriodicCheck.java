@@ -170,7 +170,7 @@ public final class PeriodicCheck implements AutoCloseable {
   public static Duration period(Duration interval, double spread, double u) {
     Objects.requireNonNull(interval, "interval");
     if (interval.isNegative() || interval.isZero()) {
-      throw new IllegalArgumentException("check interval (" + interval + ") must be > 0");
+      throw new IllegalArgumentException("check interval (" + Durations.format(interval) + ") must be > 0");
     }
     checkSpread(spread);
     checkU(u);
@@ -206,7 +206,7 @@ public final class PeriodicCheck implements AutoCloseable {
     checkStartupDelay(startupDelay);
     Objects.requireNonNull(period, "period");
     if (period.isNegative() || period.isZero()) {
-      throw new IllegalArgumentException("period (" + period + ") must be > 0");
+      throw new IllegalArgumentException("period (" + Durations.format(period) + ") must be > 0");
     }
     if (lastSuccess.isEmpty()) {
       return startupDelay;
@@ -550,7 +550,7 @@ public final class PeriodicCheck implements AutoCloseable {
   private static void checkStartupDelay(Duration startupDelay) {
     Objects.requireNonNull(startupDelay, "startupDelay");
     if (startupDelay.isNegative()) {
-      throw new IllegalArgumentException("startup delay (" + startupDelay + ") must be >= 0");
+      throw new IllegalArgumentException("startup delay (" + Durations.format(startupDelay) + ") must be >= 0");
     }
   }
 
@@ -600,7 +600,7 @@ public final class PeriodicCheck implements AutoCloseable {
     public Builder withInterval(Duration interval) {
       Objects.requireNonNull(interval, "interval");
       if (interval.compareTo(MIN_INTERVAL) < 0) {
-        throw new IllegalArgumentException("check interval (" + interval + ") must be >= " + MIN_INTERVAL);
+        throw new IllegalArgumentException("check interval (" + Durations.format(interval) + ") must be >= " + Durations.format(MIN_INTERVAL));
       }
       this.interval = interval;
       return this;
@@ -697,8 +697,8 @@ public final class PeriodicCheck implements AutoCloseable {
      */
     public PeriodicCheck build() {
       if (backoff != null && backoff.base().compareTo(interval) > 0) {
-        throw new IllegalArgumentException("backoff base (" + backoff.base() + ") must be <= check interval ("
-            + interval + "): a retry after a failure must come no later than the next regular run");
+        throw new IllegalArgumentException("backoff base (" + Durations.format(backoff.base()) + ") must be <= check interval ("
+            + Durations.format(interval) + "): a retry after a failure must come no later than the next regular run");
       }
       return new PeriodicCheck(this, failureBackoff(backoff, interval));
     }

@@ -65,7 +65,7 @@ class HerdGuardConfigLimitsTest {
 
   @Test
   void aBreakerWindowResilience4jCannotAllocateIsAConfigError() {
-    assertEquals(List.of("herdguard.breaker.window (2147483647) must be <= 10000"),
+    assertEquals(List.of("herdguard.breaker.window (2147483647) must be <= 100000"),
         problems("herdguard.breaker.window", "2147483647"));
   }
 
@@ -81,11 +81,11 @@ class HerdGuardConfigLimitsTest {
     "retry.budget.ratio | 0.0000001 | must be 0 or >= 0.000001: budgets count in millionths of a retry",
     "retry.budget.min-per-second | 2147483647 | must be <= 1000000",
     "breaker.failure-rate-threshold | 1e-50 | must be >= 0.000001: Resilience4j keeps the threshold as a float",
-    "breaker.window | 2147483647 | must be <= 10000",
-    "breaker.window | 10001 | must be <= 10000",
+    "breaker.window | 2147483647 | must be <= 100000",
+    "breaker.window | 100001 | must be <= 100000",
     "breaker.open-wait | 1000000000000d | must be <= 365d",
     "breaker.open-wait | PT0.0005S | must be >= 1ms",
-    "breaker.half-open-calls | 10001 | must be <= 10000",
+    "breaker.half-open-calls | 100001 | must be <= 100000",
     "token.min-remaining | 366d | must be <= 365d",
     "token.default-lifetime | 1000000000000d | must be <= 365d",
     "token.expiry-warning | 366d | must be <= 365d",
@@ -167,15 +167,15 @@ class HerdGuardConfigLimitsTest {
     add(all, "breaker.failure-rate-threshold", "0.000001");
     add(all, "breaker.failure-rate-threshold", "100");
     add(all, "breaker.minimum-calls", "1");
-    add(all, "breaker.minimum-calls", "10000", "breaker.window", "10000");
+    add(all, "breaker.minimum-calls", "100000", "breaker.window", "100000");
     add(all, "breaker.window", "1", "breaker.minimum-calls", "1");
-    add(all, "breaker.window", "10000");
+    add(all, "breaker.window", "100000");
     add(all, "breaker.open-wait", "1ms");
     add(all, "breaker.open-wait", "365d");
     add(all, "breaker.open-wait-spread", "0");
     add(all, "breaker.open-wait-spread", "0.9999999999999999");
     add(all, "breaker.half-open-calls", "1");
-    add(all, "breaker.half-open-calls", "10000");
+    add(all, "breaker.half-open-calls", "100000");
     add(all, "token.refresh-from", "0.000000001");
     add(all, "token.refresh-from", "0.9999999999999998", "token.refresh-until", "0.9999999999999999");
     add(all, "token.refresh-until", "0.7500000000000001");

@@ -290,8 +290,8 @@ class TokenCacheTest {
     TokenCache cache = build(builder());
     CompletableFuture<Token> f = cache.getAsync();
     scheduler.runDue();
-    assertEquals("the login function returned a token that expires at " + t0.plusSeconds(10) + ", only PT10S from now, "
-        + "inside the margin of token.min-remaining (PT30S, at most a tenth of its lifetime): it could not be used",
+    assertEquals("the login function returned a token that expires at " + t0.plusSeconds(10) + ", only 10s from now, "
+        + "inside the margin of token.min-remaining (30s, at most a tenth of its lifetime): it could not be used",
         failureOf(f).getCause().getMessage());
   }
 

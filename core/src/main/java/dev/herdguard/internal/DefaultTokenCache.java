@@ -161,7 +161,7 @@ public final class DefaultTokenCache implements TokenCache {
   public Token get(Duration maxWait) throws InterruptedException {
     Objects.requireNonNull(maxWait, "maxWait");
     if (maxWait.isNegative()) {
-      throw new IllegalArgumentException("maxWait (" + maxWait + ") must be >= 0");
+      throw new IllegalArgumentException("maxWait (" + Durations.format(maxWait) + ") must be >= 0");
     }
     Token t = hot;
     return t != null ? t : await(maxWait);
@@ -410,8 +410,9 @@ public final class DefaultTokenCache implements TokenCache {
     Instant staleAt = TokenPlan.staleAt(t.issuedAt().get(), expiresAt, now, minRemaining);
     if (!now.isBefore(staleAt)) {
       throw new IllegalStateException("the login function returned a token that expires at " + expiresAt
-          + ", only " + Duration.between(now, expiresAt) + " from now, inside the margin of token.min-remaining ("
-          + minRemaining + ", at most a tenth of its lifetime): it could not be used");
+          + ", only " + Durations.human(Duration.between(now, expiresAt))
+          + " from now, inside the margin of token.min-remaining (" + Durations.format(minRemaining)
+          + ", at most a tenth of its lifetime): it could not be used");
     }
     if (refreshing && prev != null && prev.expiresAt().isPresent() && !expiresAt.isAfter(prev.expiresAt().get())) {
       // Accepting it would plan a refresh in a shorter and shorter remaining life: a login storm.
