@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.Durations;
 import dev.herdguard.internal.Randoms;
 import dev.herdguard.internal.Sleeper;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -291,7 +292,7 @@ public final class HerdGuard implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "HerdGuard[operations=" + operations.keySet() + ", startupDelay=" + startupDelay + "]";
+    return "HerdGuard[operations=" + operations.keySet() + ", startupDelay=" + Durations.human(startupDelay) + "]";
   }
 
   /**

@@ -387,7 +387,7 @@ public final class PeriodicCheck implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "PeriodicCheck[" + name + ", interval=" + interval + ", spread=" + spread + ", " + failureBackoff + "]";
+    return "PeriodicCheck[" + name + ", interval=" + Durations.format(interval) + ", spread=" + spread + ", " + failureBackoff + "]";
   }
 
   // ---------------------------------------------------------------------------------------------
