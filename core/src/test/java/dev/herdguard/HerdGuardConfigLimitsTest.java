@@ -134,6 +134,59 @@ class HerdGuardConfigLimitsTest {
         loadProblems(props("herdguard.config", file.toString()), Map.of("HERDGUARD_BACKOFF_MAX", "1s")));
   }
 
+  /** The README's key table is the contract: every key is a row, and its row states the limits. */
+  @Test
+  void theReadmeKeyTableStatesEveryLimit() throws IOException {
+    Path readme = Path.of("..", "README.md");
+    if (!java.nio.file.Files.exists(readme)) {
+      readme = Path.of("README.md");
+    }
+    Map<String, String> rows = new LinkedHashMap<>();
+    for (String line : java.nio.file.Files.readAllLines(readme)) {
+      if (line.startsWith("| `herdguard.")) {
+        rows.put(line.substring(3, line.indexOf('`', 3)), line);
+      }
+    }
+    for (String name : HerdGuardConfig.settingNames()) {
+      assertTrue(rows.containsKey("herdguard." + name), "no README row for herdguard." + name);
+    }
+    Map<String, List<String>> limits = new LinkedHashMap<>();
+    for (String d : List.of("startup.max-delay", "backoff.base", "backoff.max", "retry.max-duration",
+        "retry.retry-after.max", "breaker.open-wait", "token.min-remaining", "token.default-lifetime",
+        "token.expiry-warning", "check.interval")) {
+      limits.put(d, List.of("`<= 365d`"));
+    }
+    limits.put("retry.budget.ratio", List.of("`[0, 1000]`", "`>= 0.000001`"));
+    limits.put("retry.budget.min-per-second", List.of("`<= 1000000`"));
+    limits.put("breaker.failure-rate-threshold", List.of("`(0, 100]`", "`>= 0.000001`"));
+    limits.put("breaker.window", List.of("`<= 100000`"));
+    limits.put("breaker.half-open-calls", List.of("`<= 100000`"));
+    limits.put("breaker.open-wait", List.of("`>= 1ms`", "`<= 365d`"));
+    limits.put("check.interval", List.of("`>= 1s`", "`<= 365d`"));
+    limits.put("token.refresh-from", List.of("`< token.refresh-until`"));
+    limits.forEach((name, fragments) -> {
+      String row = rows.get("herdguard." + name);
+      for (String f : fragments) {
+        assertTrue(row.contains(f), "README row of herdguard." + name + " lacks " + f + ": " + row);
+      }
+    });
+  }
+
+  /** The exception the README's Configuration section shows is the one load() throws for that setup. */
+  @Test
+  void theReadmeValidationExampleIsWhatLoadReports(@TempDir Path dir) throws IOException {
+    Path readme = java.nio.file.Files.exists(Path.of("..", "README.md")) ? Path.of("..", "README.md") : Path.of("README.md");
+    String text = java.nio.file.Files.readString(readme);
+    int start = text.indexOf("dev.herdguard.HerdGuardConfigException: invalid herdguard configuration");
+    String shown = text.substring(start, text.indexOf("```", start)).strip();
+    Path file = dir.resolve("herdguard.properties");
+    java.nio.file.Files.write(file, List.of("herdguard.backoff.max=50ms", "herdguard.backof.base=1s"));
+    var e = assertThrows(HerdGuardConfigException.class, () -> HerdGuardConfig.load(null,
+        props("herdguard.config", file.toString(), "herdguard.backoff.base", "100ms"),
+        Map.of("HERDGUARD_RETRY_MAX_ATTEMPTS", "abc")));
+    assertEquals(shown.replace("/etc/app/herdguard.properties", file.toString()), e.toString());
+  }
+
   // ---- every boundary value build() accepts works ----
 
   /** For each key, the least and the greatest value accepted, with what the rule between keys needs. */
