@@ -98,4 +98,59 @@ class LogStormTest {
       assertEquals(exhausted.get(), budgetEvents.get(), "the listener got every event");
     }
   }
+
+  @Test
+  void loginFailuresAndPeriodicCheckFailuresDoNotStormTheLog() throws Exception {
+    FakeClock clock = new FakeClock();
+    FakeScheduler scheduler = new FakeScheduler(clock);
+    AtomicInteger loginFailures = new AtomicInteger();
+    AtomicInteger checkFailures = new AtomicInteger();
+    HerdGuardListener listener = new HerdGuardListener() {
+      @Override
+      public void onLoginFailed(Throwable cause, Duration retryIn) {
+        loginFailures.incrementAndGet();
+      }
+
+      @Override
+      public void onRetry(String operation, int attempt, Duration delay, Throwable cause) {
+        if (operation.equals("updates")) {
+          checkFailures.incrementAndGet();
+        }
+      }
+    };
+    // A login retried every second, a check every second: ten minutes of both failing.
+    HerdGuardConfig config = HerdGuardConfig.builder().withStartupMaxDelay(Duration.ZERO)
+        .withBackoffStrategy(Backoff.Strategy.EXPONENTIAL)
+        .withBackoffBase(Duration.ofSeconds(1)).withBackoffMax(Duration.ofSeconds(1))
+        .withCheckInterval(Duration.ofSeconds(1)).withCheckSpread(0)
+        .build();
+    try (LogCapture logs = new LogCapture();
+        HerdGuard guard = HerdGuard.builder(config)
+            .withClock(clock)
+            .withRandom(new FixedRandom(0.5))
+            .withScheduler(scheduler)
+            .withListener(listener)
+            .build();
+        TokenCache tokens = guard.tokenCache(previous -> {
+          throw new IOException("login server down");
+        });
+        PeriodicCheck check = guard.periodicCheck("updates", () -> {
+          throw new IOException("update server down");
+        }).start()) {
+      for (int second = 0; second < 600; second++) {
+        tokens.getAsync();
+        scheduler.advance(Duration.ofSeconds(1));
+      }
+      List<String> loginLines = logs.lines("login failed (failure");
+      List<String> checkLines = logs.lines("Periodic check 'updates' failed");
+      System.out.println("LogStormTest: " + loginFailures + " login failures, " + loginLines.size()
+          + " WARN lines; " + checkFailures + " check failures, " + checkLines.size() + " WARN lines");
+      assertTrue(loginFailures.get() >= 300, "logins failed: " + loginFailures);
+      assertTrue(checkFailures.get() >= 300, "checks failed: " + checkFailures);
+      // Ten minutes: the first line, then at most one a minute.
+      assertTrue(loginLines.size() >= 1 && loginLines.size() <= 11, String.join("\n", loginLines));
+      assertTrue(checkLines.size() >= 1 && checkLines.size() <= 11, String.join("\n", checkLines));
+      assertTrue(loginLines.get(loginLines.size() - 1).contains("more like it not logged"), loginLines.toString());
+    }
+  }
 }

@@ -16,7 +16,6 @@ import dev.herdguard.testing.LogCapture;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -346,7 +345,8 @@ class TokenCacheTest {
       List<String> warnings = logs.lines("and its refresh keeps failing");
       assertEquals(1, warnings.size(), logs.text());
       assertTrue(warnings.get(0).contains("WARN"), warnings.get(0));
-      String expected = "token expires in " + dev.herdguard.internal.Durations.human(left) + " (at " + t0.plus(Duration.ofHours(1)) + ")";
+      String expected = "token expires in " + dev.herdguard.internal.Durations.human(left)
+          + " (at " + t0.plus(Duration.ofHours(1)) + ")";
       assertTrue(warnings.get(0).contains(expected), warnings.get(0));
     }
     // The next token gets its own warning. (Two minutes: past the token's expiry and the backoff.)
