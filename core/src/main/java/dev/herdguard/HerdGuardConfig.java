@@ -70,8 +70,7 @@ public final class HerdGuardConfig {
   static final Duration MAX_DURATION = Duration.ofDays(365);
   /**
    * The largest breaker window and half-open call count: Resilience4j allocates an array of that
-   * many measurements per breaker, about 44 bytes each (100,000 is about 4 MB; 2,147,483,647 is an
-   * {@code OutOfMemoryError}).
+   * many measurement objects per breaker, up front (2,147,483,647 is an {@code OutOfMemoryError}).
    */
   static final int MAX_BREAKER_CALLS = 100_000;
   /** The smallest positive budget ratio: budgets count in millionths of a retry. */
@@ -489,8 +488,8 @@ public final class HerdGuardConfig {
 
   /**
    * Calls in the breaker's sliding window. Key {@code herdguard.breaker.window}; default
-   * {@code 50}; must be {@code >= 1} and {@code <= 100000}: Resilience4j allocates the window whole
-   * (about 44 bytes a call).
+   * {@code 50}; must be {@code >= 1} and {@code <= 100000}: Resilience4j allocates the window whole,
+   * one object per call.
    *
    * @return the window size
    */
