@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.Durations;
 import io.github.resilience4j.core.IntervalBiFunction;
 import java.time.Duration;
 import java.util.Objects;
@@ -79,11 +80,11 @@ public final class Backoff {
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(max, "max");
     if (base.isNegative() || base.isZero()) {
-      throw new IllegalArgumentException("backoff base (" + base + ") must be > 0");
+      throw new IllegalArgumentException("backoff base (" + Durations.format(base) + ") must be > 0");
     }
     if (max.compareTo(base) < 0) {
       throw new IllegalArgumentException(
-          "backoff max (" + max + ") must be >= backoff base (" + base + ")");
+          "backoff max (" + Durations.format(max) + ") must be >= backoff base (" + Durations.format(base) + ")");
     }
     this.baseNanos = saturatedNanos(base);
     this.maxNanos = saturatedNanos(max);
@@ -237,7 +238,7 @@ public final class Backoff {
 
   @Override
   public String toString() {
-    return "Backoff[" + strategy.key() + ", base=" + base + ", max=" + max + "]";
+    return "Backoff[" + strategy.key() + ", base=" + Durations.format(base) + ", max=" + Durations.format(max) + "]";
   }
 
   private static long saturatedNanos(Duration d) {

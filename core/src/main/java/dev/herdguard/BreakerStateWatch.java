@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.LogLimiter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -31,12 +32,15 @@ final class BreakerStateWatch {
   private final String name;
   private final CircuitBreaker breaker;
   private final HerdGuardListener listener;
+  /** A breaker that flaps (a short open wait, a server half up) logs each transition once a minute. */
+  private final LogLimiter warnings;
   /** Held while a change is reported, never while anything waits; reentrant for a listener that calls in. */
   private final ReentrantLock reporting = new ReentrantLock();
   private volatile CircuitBreaker.State reported;
 
-  BreakerStateWatch(String name, CircuitBreaker breaker, HerdGuardListener listener) {
+  BreakerStateWatch(String name, CircuitBreaker breaker, HerdGuardListener listener, LogLimiter warnings) {
     this.name = name;
+    this.warnings = warnings;
     this.breaker = breaker;
     this.listener = listener;
     this.reported = breaker.getState();
@@ -58,11 +62,11 @@ final class BreakerStateWatch {
         return; // another thread reported it first
       }
       reported = to;
-      log.warn("{}: circuit breaker {} -> {}", name, from, to);
+      warnings.warn(log, "breaker " + from + " " + to, "{}: circuit breaker {} -> {}", name, from, to);
       try {
         listener.onBreakerStateChange(name, from, to);
       } catch (RuntimeException failure) {
-        log.warn("herdguard listener failed", failure);
+        warnings.warn(log, "listener", "herdguard listener failed", failure);
       }
     } finally {
       reporting.unlock();

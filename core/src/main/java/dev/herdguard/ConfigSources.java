@@ -23,12 +23,16 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@link HerdGuardConfig#load()}'s five sources into one builder. Only reads and merges:
- * every value goes to {@link HerdGuardConfig.Builder#set}, so its rules stay in the builder, and a
- * problem with a source (a missing file, an unknown environment variable) is handed to the builder
- * too, so that one exception lists it with all the others. Stateless.
+ * every value goes to {@link HerdGuardConfig.Builder#set} with where it came from, so its rules
+ * stay in the builder and its messages say which file, property or variable to fix; a problem
+ * with a source (a missing file, an unknown key in a file) is handed to the builder too, so that
+ * one exception lists it with all the others. An environment variable that names no key is only
+ * a WARN: see {@link #ignoreUnknown}. Stateless.
  */
 final class ConfigSources {
 
@@ -39,14 +43,24 @@ final class ConfigSources {
 
   private ConfigSources() {}
 
-  /** A value and the name it was written under (a key, or an environment variable). */
+  /** Where a system property's value came from, completing "key (value) ...". */
+  static final String FROM_SYSTEM_PROPERTY = "from a -D system property";
+
+  private static final Logger log = LoggerFactory.getLogger(HerdGuardConfig.class);
+
+  /**
+   * A value, the name it was written under (a key, or an environment variable), and where it came
+   * from ({@code in /etc/app/herdguard.properties}), or null when the name says it.
+   */
   private static final class Entry {
     final String value;
     final String label;
+    final String where;
 
-    Entry(String value, String label) {
+    Entry(String value, String label, String where) {
       this.value = value;
       this.label = label;
+      this.where = where;
     }
   }
 
@@ -60,7 +74,7 @@ final class ConfigSources {
     if (resource != null) {
       String where = "classpath resource " + resource;
       try (InputStream in = resource.openStream()) {
-        readFile(in, where, merged, b);
+        readFile(in, where, "in " + where, merged, b);
       } catch (IOException | IllegalArgumentException e) {
         b.problem(RESOURCE + " on the classpath (" + resource + ") cannot be read: " + e.getMessage());
       }
@@ -78,13 +92,13 @@ final class ConfigSources {
 
     for (String name : new TreeSet<>(systemProperties.stringPropertyNames())) {
       if (name.startsWith(PREFIX) && !name.equals(CONFIG_FILE_PROPERTY)) {
-        merged.put(name, new Entry(systemProperties.getProperty(name), name));
+        merged.put(name, new Entry(systemProperties.getProperty(name), name, FROM_SYSTEM_PROPERTY));
       }
     }
 
     readEnvironment(env, merged, b);
 
-    merged.forEach((key, e) -> b.set(key, e.value, e.label));
+    merged.forEach((key, e) -> b.set(key, e.value, e.label, e.where));
     return b;
   }
 
@@ -117,7 +131,7 @@ final class ConfigSources {
       return;
     }
     try (InputStream in = Files.newInputStream(path)) {
-      readFile(in, file, merged, b);
+      readFile(in, file, "in " + file, merged, b);
     } catch (IOException | IllegalArgumentException e) {
       b.problem(label + " (" + file + ") cannot be read: " + e.getMessage());
     }
@@ -128,7 +142,8 @@ final class ConfigSources {
    * without the prefix is an error here: in a file that is all herdguard's, {@code backoff.base=1s}
    * is a forgotten prefix, not someone else's setting.
    */
-  private static void readFile(InputStream in, String where, Map<String, Entry> merged, HerdGuardConfig.Builder b)
+  private static void readFile(
+      InputStream in, String where, String from, Map<String, Entry> merged, HerdGuardConfig.Builder b)
       throws IOException {
     var properties = new RepeatCatchingProperties();
     try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
@@ -138,7 +153,7 @@ final class ConfigSources {
         b.problem(key + " is set more than once in " + where + " (" + String.join(", then ", values) + ")"));
     for (String key : new TreeSet<>(properties.stringPropertyNames())) {
       if (key.startsWith(PREFIX)) {
-        merged.put(key, new Entry(properties.getProperty(key), key));
+        merged.put(key, new Entry(properties.getProperty(key), key, from));
       } else {
         b.problem("unknown key " + key + " in " + where
             + HerdGuardConfig.suggestKey(key).map(s -> " (did you mean " + s + "?)").orElse(""));
@@ -176,9 +191,9 @@ final class ConfigSources {
         }
       }
       if (key == null) {
-        b.problem(unknownVariable(variable, names));
+        ignoreUnknown(variable, names);
       } else {
-        merged.put(key, new Entry(e.getValue(), variable));
+        merged.put(key, new Entry(e.getValue(), variable, null));
       }
     }
   }
@@ -198,7 +213,7 @@ final class ConfigSources {
       }
     }
     if (best == null) {
-      b.problem(unknownVariable(variable, names));
+      ignoreUnknown(variable, names);
       return null;
     }
     String upper = rest.substring(0, rest.length() - envName(best).length() - 1);
@@ -217,7 +232,19 @@ final class ConfigSources {
     return OPERATIONS_PREFIX + operation + "." + best;
   }
 
-  private static String unknownVariable(String variable, List<String> names) {
+  /**
+   * An environment variable that names no key is someone else's ({@code HERDGUARD_HOME} from
+   * another tool) or a typo: a WARN with the nearest variable, not an error. A whole fleet's
+   * environment is not herdguard's to police, and one stray line must not keep an application
+   * from starting; herdguard's own files and system properties are, so there an unknown key is an
+   * error.
+   */
+  private static void ignoreUnknown(String variable, List<String> names) {
+    log.warn("ignoring {}: herdguard reads only the HERDGUARD_ variables that name one of its keys",
+        unknownVariable(variable, names));
+  }
+
+  static String unknownVariable(String variable, List<String> names) {
     List<String> candidates = new ArrayList<>();
     String rest = variable.substring(ENV_PREFIX.length());
     if (rest.startsWith(ENV_OPERATIONS)) {

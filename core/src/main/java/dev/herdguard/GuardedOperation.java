@@ -1,6 +1,7 @@
 package dev.herdguard;
 
 import dev.herdguard.internal.Durations;
+import dev.herdguard.internal.LogLimiter;
 import dev.herdguard.internal.Sleeper;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.InterruptedIOException;
@@ -45,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class GuardedOperation {
 
   private static final Logger log = LoggerFactory.getLogger(GuardedOperation.class);
+  /** A listener that throws on every call must not flood the log either. */
+  private static final LogLimiter LISTENER_WARNINGS = LogLimiter.ofDefaults();
 
   private final String name;
   private final CircuitBreaker breaker;
@@ -63,6 +66,8 @@ public final class GuardedOperation {
   private final RetryControl sleeping;
   private final HerdGuardListener listener;
   private final BreakerStateWatch watch;
+  /** Repeated warnings (a budget exhausted call after call) are logged once a minute with a count. */
+  private final LogLimiter warnings;
 
   GuardedOperation(String name, CircuitBreaker breaker, HerdGuardConfig config, RetryBudget.Host budget,
       String budgetKey, HostState host, LongSupplier ticker, RandomGenerator random,
@@ -84,7 +89,8 @@ public final class GuardedOperation {
     this.sleeper = lifecycle.sleeper(sleeper, name);
     this.sleeping = this.sleeper::sleep;
     this.listener = listener;
-    this.watch = new BreakerStateWatch(name, breaker, listener);
+    this.warnings = new LogLimiter(LogLimiter.DEFAULT_INTERVAL, ticker);
+    this.watch = new BreakerStateWatch(name, breaker, listener, warnings);
   }
 
   /** The operation's name, with its host when it has one ({@code login@auth.example.com}). */
@@ -352,7 +358,7 @@ public final class GuardedOperation {
       throw exhausted(attempts, refused.get());
     }
     if (!budget.tryAcquireRetry()) {
-      log.warn("{}: retry budget for {} exhausted, not retrying (last failure: {})",
+      warnings.warn(log, "budget-exhausted", "{}: retry budget for {} exhausted, not retrying (last failure: {})",
           name, budgetKey, describe(failure));
       safely(() -> listener.onBudgetExhausted(budgetKey));
       throw new HerdGuardException(HerdGuardException.Reason.BUDGET_EXHAUSTED, name, attempts.count,
@@ -364,7 +370,7 @@ public final class GuardedOperation {
     Duration wait = Duration.ofNanos(delay);
     if (log.isDebugEnabled()) {
       log.debug("{}: attempt {} failed ({}), retrying in {}",
-          name, attempts.count, describe(failure), Durations.format(wait));
+          name, attempts.count, describe(failure), Durations.human(wait));
     }
     int attempt = attempts.count;
     safely(() -> listener.onRetry(name, attempt, wait, failure));
@@ -460,7 +466,7 @@ public final class GuardedOperation {
     try {
       event.run();
     } catch (RuntimeException e) {
-      log.warn("herdguard listener failed", e);
+      LISTENER_WARNINGS.warn(log, "listener " + e.getClass().getName(), "herdguard listener failed", e);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.Durations;
 import dev.herdguard.internal.HostStateFile;
 import dev.herdguard.internal.MonotonicClock;
 import dev.herdguard.internal.Randoms;
@@ -349,7 +350,7 @@ public final class HerdGuard implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "HerdGuard[operations=" + operations.keySet() + ", startupDelay=" + startupDelay + "]";
+    return "HerdGuard[operations=" + operations.keySet() + ", startupDelay=" + Durations.human(startupDelay) + "]";
   }
 
   /**

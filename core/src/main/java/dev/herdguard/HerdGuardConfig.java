@@ -41,7 +41,8 @@ import java.util.stream.Collectors;
  * one {@link HerdGuardConfigException} lists every problem; nothing is clamped in silence.
  *
  * <p><b>Durations</b> read {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d}, or
- * ISO-8601 ({@code PT30S}); {@code 0} alone needs no unit. A bare number ({@code 30}) and a
+ * ISO-8601 ({@code PT30S}); {@code 0} alone needs no unit. Every duration key is at most
+ * {@code 365d}, so no accepted value overflows where it is used. A bare number ({@code 30}) and a
  * fraction in the short form ({@code 1.5s}) are rejected, the latter with its whole-number
  * spelling in the message ({@code write 1500ms}).
  *
@@ -60,6 +61,25 @@ public final class HerdGuardConfig {
   /** The system property that names a configuration file; read by {@link #load()} only. */
   static final String CONFIG_FILE_PROPERTY = "herdguard.config";
   static final Pattern OPERATION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+
+  /**
+   * The longest duration any key takes: RetryAfter's own limit, and far inside what a {@code long}
+   * of nanoseconds ({@code toNanos()}, 292 years) and an {@code Instant} hold, so that no accepted
+   * value can overflow where it is used.
+   */
+  static final Duration MAX_DURATION = Duration.ofDays(365);
+  /**
+   * The largest breaker window and half-open call count: Resilience4j allocates an array of that
+   * many measurement objects per breaker, up front (2,147,483,647 is an {@code OutOfMemoryError}).
+   */
+  static final int MAX_BREAKER_CALLS = 100_000;
+  /** The smallest positive budget ratio: budgets count in millionths of a retry. */
+  static final double MIN_POSITIVE_RATIO = 0.000001;
+  /** The smallest failure-rate threshold: Resilience4j keeps it as a float, where less may round to 0. */
+  static final double MIN_FAILURE_RATE_THRESHOLD = 0.000001;
+
+  /** Where a value set through a builder method came from, for messages. */
+  static final String FROM_CODE = "set in code";
 
   private static final boolean PER_OPERATION = true;
   private static final boolean INSTALLATION_WIDE = false;
@@ -246,7 +266,11 @@ public final class HerdGuardConfig {
    * {@code herdguard.} prefix, or set twice in one file, is an error. An environment variable
    * names a key by upper-casing it and writing {@code _} for {@code .} and {@code -}:
    * {@code HERDGUARD_RETRY_RETRY_AFTER_MAX} is {@code herdguard.retry.retry-after.max}. A
-   * {@code HERDGUARD_} variable that names no key is an error, like an unknown property key. For
+   * {@code HERDGUARD_} variable that names no key is ignored with a WARN that suggests the nearest
+   * one: the environment is shared with other tools ({@code HERDGUARD_HOME}), and one stray
+   * variable must not keep an application from starting; an unknown key in a file or a system
+   * property stays an error. Every problem says where its value came from: the file's path, the
+   * classpath resource, {@code -D}, or the environment variable's name. For
    * an override, {@code HERDGUARD_OPERATIONS_<NAME>_<KEY>}, the key is matched from the end; the
    * name is lower-cased, and since {@code user-login} and {@code user_login} both become
    * {@code USER_LOGIN}, the variable applies to the operation of that spelling already named in
@@ -352,7 +376,7 @@ public final class HerdGuardConfig {
 
   /**
    * Upper bound of the delay before the first contact after start; zero turns the delay off. Key
-   * {@code herdguard.startup.max-delay}; default {@code 60s}; must be {@code >= 0}.
+   * {@code herdguard.startup.max-delay}; default {@code 60s}; must be {@code >= 0} and {@code <= 365d}.
    * Installation-wide.
    *
    * @return the bound
@@ -394,7 +418,7 @@ public final class HerdGuardConfig {
 
   /**
    * The first retry's scale. Key {@code herdguard.backoff.base}; default {@code 500ms}; must be
-   * {@code > 0}.
+   * {@code > 0} and {@code <= 365d}.
    *
    * @return the base
    */
@@ -404,7 +428,7 @@ public final class HerdGuardConfig {
 
   /**
    * Upper bound of one delay. Key {@code herdguard.backoff.max}; default {@code 60s}; must be
-   * {@code >= herdguard.backoff.base}.
+   * {@code >= herdguard.backoff.base} and {@code <= 365d}.
    *
    * @return the bound
    */
@@ -424,7 +448,7 @@ public final class HerdGuardConfig {
 
   /**
    * No new attempt starts after this long. Key {@code herdguard.retry.max-duration}; default
-   * {@code 5m}; must be {@code > 0}.
+   * {@code 5m}; must be {@code > 0} and {@code <= 365d}.
    *
    * @return the bound
    */
@@ -434,7 +458,8 @@ public final class HerdGuardConfig {
 
   /**
    * The longest server hint ({@code Retry-After}) honoured; a longer one ends the retries. Key
-   * {@code herdguard.retry.retry-after.max}; default {@code 10m}; must be {@code > 0}.
+   * {@code herdguard.retry.retry-after.max}; default {@code 10m}; must be {@code > 0} and
+   * {@code <= 365d}, RetryAfter's own limit.
    *
    * @return the bound
    */
@@ -454,7 +479,8 @@ public final class HerdGuardConfig {
 
   /**
    * Retries allowed per first attempt, per host. Key {@code herdguard.retry.budget.ratio}; default
-   * {@code 0.1}; must be in {@code [0, 1000]}.
+   * {@code 0.1}; must be in {@code [0, 1000]}, and {@code 0} or {@code >= 0.000001} (budgets count
+   * in millionths of a retry).
    *
    * @return the ratio
    */
@@ -465,7 +491,7 @@ public final class HerdGuardConfig {
   /**
    * Retries always allowed per second, per host. Key
    * {@code herdguard.retry.budget.min-per-second}; default {@code 0.05} (one retry every 20 s); must
-   * be a finite number {@code >= 0}. The floor is per client: a fleet of N clients gets N times it,
+   * be a finite number {@code >= 0} and {@code <= 1000000}. The floor is per client: a fleet of N clients gets N times it,
    * which is why the default is low (the fleet simulator's slow-server scenario: 1.62 requests per
    * success with a floor of 1, 1.49 with 0.05).
    *
@@ -478,7 +504,7 @@ public final class HerdGuardConfig {
   /**
    * Percent of failed calls that opens the breaker. Key
    * {@code herdguard.breaker.failure-rate-threshold}; default {@code 50}; must be in
-   * {@code (0, 100]}.
+   * {@code (0, 100]} and {@code >= 0.000001} (Resilience4j keeps it as a float).
    *
    * @return the threshold in percent
    */
@@ -498,7 +524,8 @@ public final class HerdGuardConfig {
 
   /**
    * Calls in the breaker's sliding window. Key {@code herdguard.breaker.window}; default
-   * {@code 50}; must be {@code >= 1}.
+   * {@code 50}; must be {@code >= 1} and {@code <= 100000}: Resilience4j allocates the window whole,
+   * one object per call.
    *
    * @return the window size
    */
@@ -508,7 +535,7 @@ public final class HerdGuardConfig {
 
   /**
    * Mean wait in the open state. Key {@code herdguard.breaker.open-wait}; default {@code 30s}; must
-   * be {@code > 0}.
+   * be {@code >= 1ms} (Resilience4j counts it in milliseconds) and {@code <= 365d}.
    *
    * @return the mean wait
    */
@@ -529,7 +556,7 @@ public final class HerdGuardConfig {
 
   /**
    * Trial calls in the half-open state. Key {@code herdguard.breaker.half-open-calls}; default
-   * {@code 3}; must be {@code >= 1}.
+   * {@code 3}; must be {@code >= 1} and {@code <= 100000}.
    *
    * @return the number of calls
    */
@@ -540,7 +567,7 @@ public final class HerdGuardConfig {
   /**
    * Proactive refresh starts at this fraction of the token's life. Key
    * {@code herdguard.token.refresh-from}; default {@code 0.75}; must be in {@code (0, 1)} and
-   * {@code <= herdguard.token.refresh-until}.
+   * {@code < herdguard.token.refresh-until}.
    *
    * @return the fraction
    */
@@ -560,7 +587,7 @@ public final class HerdGuardConfig {
 
   /**
    * A token with less left than this is treated as expired. Key
-   * {@code herdguard.token.min-remaining}; default {@code 30s}; must be {@code >= 0} and
+   * {@code herdguard.token.min-remaining}; default {@code 30s}; must be {@code >= 0}, {@code <= 365d} and
    * {@code < herdguard.token.default-lifetime}, or a token without an expiry would be expired on
    * arrival.
    *
@@ -572,7 +599,8 @@ public final class HerdGuardConfig {
 
   /**
    * Lifetime given to a token that arrives without an expiry. Key
-   * {@code herdguard.token.default-lifetime}; default {@code 1h}; must be {@code > 0}.
+   * {@code herdguard.token.default-lifetime}; default {@code 1h}; must be {@code > 0} and
+   * {@code <= 365d}.
    *
    * @return the lifetime
    */
@@ -582,7 +610,8 @@ public final class HerdGuardConfig {
 
   /**
    * Warn when a token has less than this left and its refresh keeps failing. Key
-   * {@code herdguard.token.expiry-warning}; default {@code 15m}; must be {@code >= 0}.
+   * {@code herdguard.token.expiry-warning}; default {@code 15m}; must be {@code >= 0} and
+   * {@code <= 365d}.
    *
    * @return the warning margin
    */
@@ -606,7 +635,7 @@ public final class HerdGuardConfig {
 
   /**
    * Period of a {@code PeriodicCheck}. Key {@code herdguard.check.interval}; default {@code 6h};
-   * must be {@code > 0}.
+   * must be {@code >= 1s} (PeriodicCheck's own floor) and {@code <= 365d}.
    *
    * @return the period
    */
@@ -768,7 +797,13 @@ public final class HerdGuardConfig {
 
   /** "unknown key x", with the nearest known key when one is close. */
   static String unknownKey(String key) {
-    return "unknown key " + key + suggestKey(key).map(s -> " (did you mean " + s + "?)").orElse("");
+    return unknownKey(key, null);
+  }
+
+  /** "unknown key x in file", with the nearest known key when one is close. */
+  static String unknownKey(String key, String from) {
+    return "unknown key " + key + (from == null ? "" : " " + from)
+        + suggestKey(key).map(s -> " (did you mean " + s + "?)").orElse("");
   }
 
   /**
@@ -793,9 +828,9 @@ public final class HerdGuardConfig {
     return suggestion;
   }
 
-  private static String unknownOperationKey(String label, String operation, String name) {
+  private static String unknownOperationKey(String label, String from, String operation, String name) {
     String prefix = OPERATIONS_PREFIX + operation + ".";
-    return "unknown key " + label
+    return "unknown key " + label + (from == null ? "" : " " + from)
         + Spelling.nearest(name, OPERATION_NAMES, '.').map(s -> " (did you mean " + prefix + s + "?)").orElse("");
   }
 
@@ -819,6 +854,12 @@ public final class HerdGuardConfig {
     private final String[] labels = new String[SETTINGS.size()];
     /** Per key: why the last written value could not be read; null when it could. */
     private final String[] unreadable = new String[SETTINGS.size()];
+    /**
+     * Per key: where the value came from, completing "key (value) ...", such as
+     * {@code in /etc/app/herdguard.properties}; null for a default, a value given to
+     * {@code fromProperties} or {@code set}, and an environment variable, which its name tells.
+     */
+    private final String[] where = new String[SETTINGS.size()];
     private final List<String> sourceProblems = new ArrayList<>();
     private final List<String> unknownKeys = new ArrayList<>();
     private final Map<String, Map<String, Written>> operations = new TreeMap<>();
@@ -835,6 +876,7 @@ public final class HerdGuardConfig {
       System.arraycopy(other.written, 0, written, 0, written.length);
       System.arraycopy(other.labels, 0, labels, 0, labels.length);
       System.arraycopy(other.unreadable, 0, unreadable, 0, unreadable.length);
+      System.arraycopy(other.where, 0, where, 0, where.length);
     }
 
     /**
@@ -1258,7 +1300,7 @@ public final class HerdGuardConfig {
       overrides.forEach((key, value) -> {
         String k = Objects.requireNonNull(key, "key").startsWith(PREFIX) ? key.substring(PREFIX.length()) : key;
         String text = Objects.requireNonNull(value, "value").strip();
-        copy.put(k, new Written(text, OPERATIONS_PREFIX + name + "." + k));
+        copy.put(k, new Written(text, OPERATIONS_PREFIX + name + "." + k, FROM_CODE));
       });
       if (copy.isEmpty()) {
         operations.remove(name);
@@ -1281,11 +1323,15 @@ public final class HerdGuardConfig {
      * @throws NullPointerException if {@code key} or {@code value} is null
      */
     public Builder set(String key, String value) {
-      return set(key, value, key);
+      return set(key, value, key, null);
     }
 
-    /** {@link #set(String, String)}, naming the key in messages as {@code label}. */
-    Builder set(String key, String value, String label) {
+    /**
+     * {@link #set(String, String)}, naming the key in messages as {@code label} and saying where
+     * the value came from with {@code from} ({@code in /etc/app/herdguard.properties}), or nothing
+     * when it is null.
+     */
+    Builder set(String key, String value, String label, String from) {
       Objects.requireNonNull(key, "key");
       String text = Objects.requireNonNull(value, "value").strip();
       if (key.startsWith(OPERATIONS_PREFIX)) {
@@ -1293,7 +1339,7 @@ public final class HerdGuardConfig {
         int dot = rest.indexOf('.');
         if (dot >= 0 && dot < rest.length() - 1) {
           operations.computeIfAbsent(rest.substring(0, dot), n -> new LinkedHashMap<>())
-              .put(rest.substring(dot + 1), new Written(text, label));
+              .put(rest.substring(dot + 1), new Written(text, label, from));
           return this;
         }
       }
@@ -1301,10 +1347,10 @@ public final class HerdGuardConfig {
       if (s == null) {
         unknownKeys.add(key.equals(CONFIG_FILE_PROPERTY)
             ? key + " (" + text + ") names a file for HerdGuardConfig.load() and can only be a system property"
-            : unknownKey(key));
+            : unknownKey(key, from));
         return this;
       }
-      read(s, text, label);
+      read(s, text, label, from);
       return this;
     }
 
@@ -1338,12 +1384,13 @@ public final class HerdGuardConfig {
           Setting<?> s = BY_KEY.get(PREFIX + o.getKey());
           Written override = o.getValue();
           if (s == null) {
-            problems.add(unknownOperationKey(override.label, name, o.getKey()));
+            problems.add(unknownOperationKey(override.label, override.where, name, o.getKey()));
           } else if (!s.perOperation) {
-            problems.add(override.label + " (" + override.value + ") cannot be set per operation: "
+            problems.add(override.label + " (" + override.value + suffix(override.where) + ")"
+                + " cannot be set per operation: "
                 + s.key + " is installation-wide");
           } else {
-            ob.read(s, override.value, override.label);
+            ob.read(s, override.value, override.label, override.where);
           }
         }
         problems.addAll(new Checker(ob).problems());
@@ -1372,18 +1419,32 @@ public final class HerdGuardConfig {
       written[s.index] = null;
       labels[s.index] = null;
       unreadable[s.index] = null;
+      where[s.index] = FROM_CODE;
       return this;
     }
 
-    private <T> void read(Setting<T> s, String text, String label) {
+    private <T> void read(Setting<T> s, String text, String label, String from) {
       try {
         s.setter.accept(this, s.kind.parser.apply(text));
       } catch (IllegalArgumentException e) {
         // Keep the previous value; the key is reported and left out of every other rule.
-        unreadable[s.index] = label + " (" + text + ") " + e.getMessage();
+        unreadable[s.index] = label + " (" + text + suffix(from) + ") " + e.getMessage();
       }
       written[s.index] = text;
       labels[s.index] = label.equals(s.key) ? null : label;
+      where[s.index] = from;
+    }
+
+    /**
+     * The key, its value and where it came from, as a problem starts:
+     * {@code herdguard.backoff.base (abc, in /etc/app/herdguard.properties)}.
+     */
+    String described(Setting<?> s) {
+      return name(s) + " (" + shown(s) + suffix(where[s.index]) + ")";
+    }
+
+    private static String suffix(String from) {
+      return from == null ? "" : ", " + from;
     }
 
     /** How the key is named in messages: as the user wrote it. */
@@ -1405,14 +1466,16 @@ public final class HerdGuardConfig {
     }
   }
 
-  /** An operation's override as written, and the key as written for messages. */
+  /** An operation's override as written, the key as written and where it came from, for messages. */
   private static final class Written {
     final String value;
     final String label;
+    final String where;
 
-    Written(String value, String label) {
+    Written(String value, String label, String where) {
       this.value = value;
       this.label = label;
+      this.where = where;
     }
   }
 
@@ -1438,38 +1501,62 @@ public final class HerdGuardConfig {
 
     List<String> problems() {
       atLeast(STARTUP_MAX_DELAY, Duration.ZERO);
+      atMostMaxDuration(STARTUP_MAX_DELAY);
       if (v(STARTUP_MODE) == StartupJitter.Mode.STABLE && v(STATE_DIR) == null && !failed[STATE_DIR.index]) {
         rule(STARTUP_MODE, false, "requires " + STATE_DIR.key + ", where the installation id is kept");
       }
       above(BACKOFF_BASE, Duration.ZERO);
+      atMostMaxDuration(BACKOFF_BASE);
       above(BACKOFF_MAX, Duration.ZERO);
+      atMostMaxDuration(BACKOFF_MAX);
       compare(BACKOFF_MAX, v(BACKOFF_MAX).compareTo(v(BACKOFF_BASE)) >= 0, ">=", BACKOFF_BASE);
       rule(RETRY_MAX_ATTEMPTS, v(RETRY_MAX_ATTEMPTS) >= 1, "must be >= 1");
       above(RETRY_MAX_DURATION, Duration.ZERO);
+      atMostMaxDuration(RETRY_MAX_DURATION);
       above(RETRY_AFTER_MAX, Duration.ZERO);
+      atMostMaxDuration(RETRY_AFTER_MAX);
       range(RETRY_AFTER_SPREAD, v(RETRY_AFTER_SPREAD) >= 0 && v(RETRY_AFTER_SPREAD) <= 1, "[0, 1]");
-      range(RETRY_BUDGET_RATIO, v(RETRY_BUDGET_RATIO) >= 0 && v(RETRY_BUDGET_RATIO) <= 1000, "[0, 1000]");
+      double ratio = v(RETRY_BUDGET_RATIO);
+      range(RETRY_BUDGET_RATIO, ratio >= 0 && ratio <= RetryBudget.MAX_RATIO, "[0, 1000]");
+      rule(RETRY_BUDGET_RATIO, ratio == 0 || ratio >= MIN_POSITIVE_RATIO,
+          "must be 0 or >= 0.000001: budgets count in millionths of a retry");
       double minPerSecond = v(RETRY_BUDGET_MIN_PER_SECOND);
       rule(RETRY_BUDGET_MIN_PER_SECOND, minPerSecond >= 0 && Double.isFinite(minPerSecond),
           "must be a finite number >= 0");
+      rule(RETRY_BUDGET_MIN_PER_SECOND, minPerSecond <= RetryBudget.MAX_MIN_PER_SECOND, "must be <= 1000000");
       double threshold = v(BREAKER_FAILURE_RATE_THRESHOLD);
       range(BREAKER_FAILURE_RATE_THRESHOLD, threshold > 0 && threshold <= 100, "(0, 100]");
+      rule(BREAKER_FAILURE_RATE_THRESHOLD, threshold >= MIN_FAILURE_RATE_THRESHOLD,
+          "must be >= 0.000001: Resilience4j keeps the threshold as a float");
       rule(BREAKER_MINIMUM_CALLS, v(BREAKER_MINIMUM_CALLS) >= 1, "must be >= 1");
       rule(BREAKER_WINDOW, v(BREAKER_WINDOW) >= 1, "must be >= 1");
+      rule(BREAKER_WINDOW, v(BREAKER_WINDOW) <= MAX_BREAKER_CALLS, "must be <= " + MAX_BREAKER_CALLS);
       compare(BREAKER_MINIMUM_CALLS, v(BREAKER_MINIMUM_CALLS) <= v(BREAKER_WINDOW), "<=", BREAKER_WINDOW);
       above(BREAKER_OPEN_WAIT, Duration.ZERO);
+      // Resilience4j counts the open wait in whole milliseconds: less would be no wait at all.
+      atLeast(BREAKER_OPEN_WAIT, Duration.ofMillis(1));
+      atMostMaxDuration(BREAKER_OPEN_WAIT);
       double openWaitSpread = v(BREAKER_OPEN_WAIT_SPREAD);
       range(BREAKER_OPEN_WAIT_SPREAD, openWaitSpread >= 0 && openWaitSpread < 1, "[0, 1)");
       rule(BREAKER_HALF_OPEN_CALLS, v(BREAKER_HALF_OPEN_CALLS) >= 1, "must be >= 1");
+      rule(BREAKER_HALF_OPEN_CALLS, v(BREAKER_HALF_OPEN_CALLS) <= MAX_BREAKER_CALLS,
+          "must be <= " + MAX_BREAKER_CALLS);
       range(TOKEN_REFRESH_FROM, v(TOKEN_REFRESH_FROM) > 0 && v(TOKEN_REFRESH_FROM) < 1, "(0, 1)");
       range(TOKEN_REFRESH_UNTIL, v(TOKEN_REFRESH_UNTIL) > 0 && v(TOKEN_REFRESH_UNTIL) < 1, "(0, 1)");
-      compare(TOKEN_REFRESH_FROM, v(TOKEN_REFRESH_FROM) <= v(TOKEN_REFRESH_UNTIL), "<=", TOKEN_REFRESH_UNTIL);
+      // Strictly: the token cache draws the refresh point in [from, until), which must not be empty.
+      compare(TOKEN_REFRESH_FROM, v(TOKEN_REFRESH_FROM) < v(TOKEN_REFRESH_UNTIL), "<", TOKEN_REFRESH_UNTIL);
       atLeast(TOKEN_MIN_REMAINING, Duration.ZERO);
+      atMostMaxDuration(TOKEN_MIN_REMAINING);
       above(TOKEN_DEFAULT_LIFETIME, Duration.ZERO);
+      atMostMaxDuration(TOKEN_DEFAULT_LIFETIME);
       compare(TOKEN_MIN_REMAINING, v(TOKEN_MIN_REMAINING).compareTo(v(TOKEN_DEFAULT_LIFETIME)) < 0, "<",
           TOKEN_DEFAULT_LIFETIME);
       atLeast(TOKEN_EXPIRY_WARNING, Duration.ZERO);
+      atMostMaxDuration(TOKEN_EXPIRY_WARNING);
       above(CHECK_INTERVAL, Duration.ZERO);
+      // PeriodicCheck's own floor: a check more often than every second is a loop, not a check.
+      atLeast(CHECK_INTERVAL, PeriodicCheck.MIN_INTERVAL);
+      atMostMaxDuration(CHECK_INTERVAL);
       range(CHECK_SPREAD, v(CHECK_SPREAD) >= 0 && v(CHECK_SPREAD) < 1, "[0, 1)");
       rule(HOST_MIN_FAILURES, v(HOST_MIN_FAILURES) >= 1 && v(HOST_MIN_FAILURES) <= 1000, "must be in [1, 1000]");
       between(HOST_MIN_STREAK, Duration.ZERO, true, ONE_DAY);
@@ -1497,6 +1584,10 @@ public final class HerdGuardConfig {
       rule(s, v(s).compareTo(min) >= 0, "must be >= " + Durations.format(min));
     }
 
+    private void atMostMaxDuration(Setting<Duration> s) {
+      rule(s, v(s).compareTo(MAX_DURATION) <= 0, "must be <= " + Durations.format(MAX_DURATION));
+    }
+
     private void above(Setting<Duration> s, Duration min) {
       rule(s, v(s).compareTo(min) > 0, "must be > " + Durations.format(min));
     }
@@ -1507,15 +1598,14 @@ public final class HerdGuardConfig {
 
     private void rule(Setting<?> s, boolean ok, String rule) {
       if (!ok && !failed[s.index]) {
-        report(s, b.name(s) + " (" + b.shown(s) + ") " + rule);
+        report(s, b.described(s) + " " + rule);
       }
     }
 
     /** A rule between two keys, checked only when each is fine on its own. */
     private void compare(Setting<?> s, boolean ok, String relation, Setting<?> other) {
       if (!ok && !failed[s.index] && !failed[other.index]) {
-        report(s, b.name(s) + " (" + b.shown(s) + ") must be " + relation + " "
-            + b.name(other) + " (" + b.shown(other) + ")");
+        report(s, b.described(s) + " must be " + relation + " " + b.described(other));
       }
     }
 

@@ -5,9 +5,12 @@ import java.util.List;
 /**
  * A herdguard configuration that breaks one or more rules. It lists every problem at once, each
  * naming the key as it was written (a property key, or the environment variable it came from), the
- * value as it was written, and the rule it breaks, such as
- * {@code herdguard.backoff.max (50ms) must be >= herdguard.backoff.base (100ms)}; so a fleet
- * operator fixes a file in one pass instead of one restart per mistake.
+ * value as it was written, where it came from (a file's path, the classpath resource, a {@code -D}
+ * system property, {@code set in code}), and the rule it breaks, such as
+ * {@code herdguard.backoff.max (50ms, in /etc/app/herdguard.properties) must be >=
+ * herdguard.backoff.base (100ms, from a -D system property)}; so a fleet operator fixes a file in
+ * one pass instead of one restart per mistake. Every limit that a part of herdguard enforces is a
+ * rule here, so a config that builds works everywhere.
  *
  * <p>Thrown by {@link HerdGuardConfig.Builder#build()}, and so by {@link HerdGuardConfig#load()} and
  * {@link HerdGuardConfig#fromProperties}. Immutable and thread-safe.

@@ -1,13 +1,14 @@
 package dev.herdguard;
 
 import dev.herdguard.internal.CheckStateFile;
+import dev.herdguard.internal.Durations;
+import dev.herdguard.internal.LogLimiter;
 import dev.herdguard.internal.Randoms;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -75,7 +76,7 @@ public final class PeriodicCheck implements AutoCloseable {
   public static final Duration DEFAULT_MAX_STARTUP_DELAY = Duration.ofSeconds(60);
 
   /** Below this a check is a polling loop; the default backoff's base would also round to nothing. */
-  private static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
 
   /** The default backoff starts at this fraction of the interval: 6 minutes for 6 hours. */
   private static final int DEFAULT_BACKOFF_BASE_DIVISOR = 60;
@@ -102,6 +103,8 @@ public final class PeriodicCheck implements AutoCloseable {
   private final RandomGenerator random;
   private final HerdGuardListener listener;
   private final boolean ownsScheduler;
+  /** A check that fails run after run (a short interval, a server down) logs once a minute with a count. */
+  private final LogLimiter warnings;
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock.
@@ -128,6 +131,7 @@ public final class PeriodicCheck implements AutoCloseable {
     this.startupDelay = b.startupDelay;
     this.stateFile = b.stateDir == null ? null : new CheckStateFile(stateFile(b.stateDir, b.name));
     this.clock = b.clock;
+    this.warnings = new LogLimiter(LogLimiter.DEFAULT_INTERVAL, LogLimiter.ticker(clock));
     this.random = b.random;
     this.listener = b.listener;
     this.scheduler = b.scheduler;
@@ -165,7 +169,7 @@ public final class PeriodicCheck implements AutoCloseable {
   public static Duration period(Duration interval, double spread, double u) {
     Objects.requireNonNull(interval, "interval");
     if (interval.isNegative() || interval.isZero()) {
-      throw new IllegalArgumentException("check interval (" + interval + ") must be > 0");
+      throw new IllegalArgumentException("check interval (" + Durations.format(interval) + ") must be > 0");
     }
     checkSpread(spread);
     checkU(u);
@@ -201,7 +205,7 @@ public final class PeriodicCheck implements AutoCloseable {
     checkStartupDelay(startupDelay);
     Objects.requireNonNull(period, "period");
     if (period.isNegative() || period.isZero()) {
-      throw new IllegalArgumentException("period (" + period + ") must be > 0");
+      throw new IllegalArgumentException("period (" + Durations.format(period) + ") must be > 0");
     }
     if (lastSuccess.isEmpty()) {
       return startupDelay;
@@ -382,7 +386,7 @@ public final class PeriodicCheck implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "PeriodicCheck[" + name + ", interval=" + interval + ", spread=" + spread + ", " + failureBackoff + "]";
+    return "PeriodicCheck[" + name + ", interval=" + Durations.format(interval) + ", spread=" + spread + ", " + failureBackoff + "]";
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -464,13 +468,14 @@ public final class PeriodicCheck implements AutoCloseable {
     } else if (wasClosed) {
       log.debug("Periodic check '{}' failed while closing", name, failure);
     } else {
-      log.warn("Periodic check '{}' failed ({} in a row): {}: {}; next try in {}",
+      warnings.warn(log, "failed", "Periodic check '{}' failed ({} in a row): {}: {}; next try in {}",
           name, failed, failure.getClass().getName(), failure.getMessage(), forLog(delay));
       log.debug("Periodic check '{}' failure", name, failure);
       try {
         listener.onRetry(name, failed, delay, failure);
       } catch (RuntimeException e) {
-        log.warn("Listener {} threw on periodic check '{}': {}: {}", listener, name, e.getClass().getName(), e.getMessage());
+        warnings.warn(log, "listener", "Listener {} threw on periodic check '{}': {}: {}",
+            listener, name, e.getClass().getName(), e.getMessage());
       }
     }
   }
@@ -496,7 +501,7 @@ public final class PeriodicCheck implements AutoCloseable {
       stateFile.writeLastSuccess(success);
     } catch (IOException | RuntimeException e) {
       // The schedule in memory is still right; only a restart before the next success loses it.
-      log.warn("Periodic check '{}': could not record its success in {}: {}: {}",
+      warnings.warn(log, "record-failed", "Periodic check '{}': could not record its success in {}: {}: {}",
           name, stateFile.path(), e.getClass().getName(), e.getMessage());
     }
   }
@@ -544,7 +549,7 @@ public final class PeriodicCheck implements AutoCloseable {
   private static void checkStartupDelay(Duration startupDelay) {
     Objects.requireNonNull(startupDelay, "startupDelay");
     if (startupDelay.isNegative()) {
-      throw new IllegalArgumentException("startup delay (" + startupDelay + ") must be >= 0");
+      throw new IllegalArgumentException("startup delay (" + Durations.format(startupDelay) + ") must be >= 0");
     }
   }
 
@@ -556,8 +561,8 @@ public final class PeriodicCheck implements AutoCloseable {
     }
   }
 
-  private static Duration forLog(Duration d) {
-    return d.truncatedTo(ChronoUnit.SECONDS);
+  private static String forLog(Duration d) {
+    return Durations.human(d);
   }
 
   /**
@@ -594,7 +599,7 @@ public final class PeriodicCheck implements AutoCloseable {
     public Builder withInterval(Duration interval) {
       Objects.requireNonNull(interval, "interval");
       if (interval.compareTo(MIN_INTERVAL) < 0) {
-        throw new IllegalArgumentException("check interval (" + interval + ") must be >= " + MIN_INTERVAL);
+        throw new IllegalArgumentException("check interval (" + Durations.format(interval) + ") must be >= " + Durations.format(MIN_INTERVAL));
       }
       this.interval = interval;
       return this;
@@ -691,8 +696,8 @@ public final class PeriodicCheck implements AutoCloseable {
      */
     public PeriodicCheck build() {
       if (backoff != null && backoff.base().compareTo(interval) > 0) {
-        throw new IllegalArgumentException("backoff base (" + backoff.base() + ") must be <= check interval ("
-            + interval + "): a retry after a failure must come no later than the next regular run");
+        throw new IllegalArgumentException("backoff base (" + Durations.format(backoff.base()) + ") must be <= check interval ("
+            + Durations.format(interval) + "): a retry after a failure must come no later than the next regular run");
       }
       return new PeriodicCheck(this, failureBackoff(backoff, interval));
     }

@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.Durations;
 import dev.herdguard.internal.HttpDates;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,10 +46,10 @@ public final class RetryAfter {
   private RetryAfter(Duration max, double spread) {
     Objects.requireNonNull(max, "max");
     if (max.isNegative() || max.isZero()) {
-      throw new IllegalArgumentException("retry-after max (" + max + ") must be > 0");
+      throw new IllegalArgumentException("retry-after max (" + Durations.format(max) + ") must be > 0");
     }
     if (max.compareTo(MAX_MAX) > 0) {
-      throw new IllegalArgumentException("retry-after max (" + max + ") must be <= " + MAX_MAX);
+      throw new IllegalArgumentException("retry-after max (" + Durations.format(max) + ") must be <= " + Durations.format(MAX_MAX));
     }
     if (!(spread >= 0.0 && spread <= MAX_SPREAD)) {
       throw new IllegalArgumentException("retry-after spread (" + spread + ") must be in [0, 10]");
@@ -171,7 +172,7 @@ public final class RetryAfter {
   public Decision decide(Duration hint, double u) {
     Objects.requireNonNull(hint, "hint");
     if (hint.isNegative()) {
-      throw new IllegalArgumentException("retry-after hint (" + hint + ") must be >= 0");
+      throw new IllegalArgumentException("retry-after hint (" + Durations.format(hint) + ") must be >= 0");
     }
     if (!(u >= 0.0 && u < 1.0)) {
       throw new IllegalArgumentException("u (" + u + ") must be in [0, 1)");
@@ -239,11 +240,11 @@ public final class RetryAfter {
         Objects.requireNonNull(delay, "delay");
         Objects.requireNonNull(hint, "hint");
         if (hint.isNegative()) {
-          throw new IllegalArgumentException("retry-after hint (" + hint + ") must be >= 0");
+          throw new IllegalArgumentException("retry-after hint (" + Durations.format(hint) + ") must be >= 0");
         }
         if (delay.compareTo(hint) < 0) {
           throw new IllegalArgumentException(
-              "retry-after delay (" + delay + ") must be >= hint (" + hint + ")");
+              "retry-after delay (" + Durations.format(delay) + ") must be >= hint (" + Durations.format(hint) + ")");
         }
       }
     }
@@ -280,7 +281,7 @@ public final class RetryAfter {
 
   @Override
   public String toString() {
-    return "RetryAfter[max=" + max + ", spread=" + spread + "]";
+    return "RetryAfter[max=" + Durations.format(max) + ", spread=" + spread + "]";
   }
 
   private static Optional<Duration> delaySeconds(String s, int from, int to) {

@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.Durations;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +42,7 @@ public class ServerBusyException extends IOException {
   public ServerBusyException(String message, Duration retryAfter) {
     super(message);
     if (retryAfter != null && retryAfter.isNegative()) {
-      throw new IllegalArgumentException("retryAfter (" + retryAfter + ") must be >= 0");
+      throw new IllegalArgumentException("retryAfter (" + Durations.format(retryAfter) + ") must be >= 0");
     }
     this.retryAfter = retryAfter;
   }

@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.Durations;
 import dev.herdguard.internal.Randoms;
 import dev.herdguard.internal.Sleeper;
 import java.time.Duration;
@@ -86,7 +87,7 @@ public final class StartupJitter {
   private StartupJitter(Mode mode, Duration max, Cohort cohort, Sleeper sleeper) {
     Objects.requireNonNull(max, "max");
     if (max.isNegative()) {
-      throw new IllegalArgumentException("startup max-delay (" + max + ") must be >= 0");
+      throw new IllegalArgumentException("startup max-delay (" + Durations.format(max) + ") must be >= 0");
     }
     this.mode = mode;
     this.max = max;
@@ -305,9 +306,9 @@ public final class StartupJitter {
       return "StartupJitter[off]";
     }
     if (mode == Mode.RANDOM) {
-      return "StartupJitter[random, max=" + max + "]";
+      return "StartupJitter[random, max=" + Durations.format(max) + "]";
     }
-    return "StartupJitter[stable, max=" + max + ", delay=" + Duration.ofNanos(stableNanos)
+    return "StartupJitter[stable, max=" + Durations.format(max) + ", delay=" + Durations.human(Duration.ofNanos(stableNanos))
         + ", installationId=" + cohort.installationId() + "]";
   }
 

@@ -1,6 +1,7 @@
 package dev.herdguard;
 
 import dev.herdguard.internal.DefaultTokenCache;
+import dev.herdguard.internal.Durations;
 import dev.herdguard.internal.MonotonicClock;
 import dev.herdguard.internal.Randoms;
 import dev.herdguard.internal.TokenCacheSettings;
@@ -370,16 +371,16 @@ public interface TokenCache extends AutoCloseable {
             + refreshFrom + ")");
       }
       if (minRemaining.isNegative()) {
-        problems.add("token.min-remaining (" + minRemaining + ") must be >= 0");
+        problems.add("token.min-remaining (" + Durations.format(minRemaining) + ") must be >= 0");
       }
       if (defaultLifetime.isNegative() || defaultLifetime.isZero()) {
-        problems.add("token.default-lifetime (" + defaultLifetime + ") must be > 0");
+        problems.add("token.default-lifetime (" + Durations.format(defaultLifetime) + ") must be > 0");
       }
       if (expiryWarning.isNegative()) {
-        problems.add("token.expiry-warning (" + expiryWarning + ") must be >= 0");
+        problems.add("token.expiry-warning (" + Durations.format(expiryWarning) + ") must be >= 0");
       }
       if (maxWait.isNegative()) {
-        problems.add("token cache maxWait (" + maxWait + ") must be >= 0");
+        problems.add("token cache maxWait (" + Durations.format(maxWait) + ") must be >= 0");
       }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));

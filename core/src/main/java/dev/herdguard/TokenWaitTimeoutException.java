@@ -1,5 +1,6 @@
 package dev.herdguard;
 
+import dev.herdguard.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -25,7 +26,7 @@ public final class TokenWaitTimeoutException extends RuntimeException {
    * @throws NullPointerException if {@code waited} is null
    */
   public TokenWaitTimeoutException(Duration waited) {
-    super("no token within " + Objects.requireNonNull(waited, "waited")
+    super("no token within " + Durations.human(Objects.requireNonNull(waited, "waited"))
         + ": the login that is running has not finished; it goes on, and later calls wait for it");
     this.waited = waited;
   }

@@ -2,6 +2,7 @@ package dev.herdguard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import dev.herdguard.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,9 +65,10 @@ class HerdGuardConfigValidationTest {
     "herdguard.breaker.open-wait-spread | 1 | herdguard.breaker.open-wait-spread (1) must be in [0, 1)",
     "herdguard.breaker.half-open-calls | 0 | herdguard.breaker.half-open-calls (0) must be >= 1",
     "herdguard.token.refresh-from | 0 | herdguard.token.refresh-from (0) must be in (0, 1)",
-    "herdguard.token.refresh-from | 0.95 | herdguard.token.refresh-from (0.95) must be <= herdguard.token.refresh-until (0.9)",
+    "herdguard.token.refresh-from | 0.95 | herdguard.token.refresh-from (0.95) must be < herdguard.token.refresh-until (0.9)",
+    "herdguard.token.refresh-from | 0.9 | herdguard.token.refresh-from (0.9) must be < herdguard.token.refresh-until (0.9)",
     "herdguard.token.refresh-until | 1 | herdguard.token.refresh-until (1) must be in (0, 1)",
-    "herdguard.token.refresh-until | 0.5 | herdguard.token.refresh-from (0.75) must be <= herdguard.token.refresh-until (0.5)",
+    "herdguard.token.refresh-until | 0.5 | herdguard.token.refresh-from (0.75) must be < herdguard.token.refresh-until (0.5)",
     "herdguard.token.min-remaining | -1s | herdguard.token.min-remaining (-1s) must be >= 0",
     "herdguard.token.min-remaining | 1h | herdguard.token.min-remaining (1h) must be < herdguard.token.default-lifetime (1h)",
     "herdguard.token.default-lifetime | 0 | herdguard.token.default-lifetime (0) must be > 0",
@@ -118,15 +121,15 @@ class HerdGuardConfigValidationTest {
 
   @Test
   void valuesFromTheBuilderAreShownInTheShortForm() {
-    assertEquals(List.of("herdguard.backoff.max (50ms) must be >= herdguard.backoff.base (100ms)"),
+    assertEquals(List.of("herdguard.backoff.max (50ms, set in code) must be >= herdguard.backoff.base (100ms, set in code)"),
         problems(HerdGuardConfig.builder().withBackoffBase(Duration.ofMillis(100)).withBackoffMax(Duration.ofMillis(50))));
-    assertEquals(List.of("herdguard.retry.budget.ratio (NaN) must be in [0, 1000]"),
+    assertEquals(List.of("herdguard.retry.budget.ratio (NaN, set in code) must be in [0, 1000]"),
         problems(HerdGuardConfig.builder().withRetryBudgetRatio(Double.NaN)));
-    assertEquals(List.of("herdguard.retry.budget.min-per-second (Infinity) must be a finite number >= 0"),
+    assertEquals(List.of("herdguard.retry.budget.min-per-second (Infinity, set in code) must be a finite number >= 0"),
         problems(HerdGuardConfig.builder().withRetryBudgetMinPerSecond(Double.POSITIVE_INFINITY)));
-    assertEquals(List.of("herdguard.startup.mode (stable) requires herdguard.state-dir, where the installation id is kept"),
+    assertEquals(List.of("herdguard.startup.mode (stable, set in code) requires herdguard.state-dir, where the installation id is kept"),
         problems(HerdGuardConfig.builder().withStartupMode(StartupJitter.Mode.STABLE)));
-    assertEquals(List.of("herdguard.startup.max-delay (-PT0.000001S) must be >= 0"),
+    assertEquals(List.of("herdguard.startup.max-delay (-PT0.000001S, set in code) must be >= 0"),
         problems(HerdGuardConfig.builder().withStartupMaxDelay(Duration.ofNanos(-1000))));
   }
 
@@ -134,7 +137,8 @@ class HerdGuardConfigValidationTest {
   void nothingIsClamped() {
     // The most tempting clamp of all: Resilience4j quietly uses min(minimum-calls, window).
     var b = HerdGuardConfig.builder().withBreakerMinimumCalls(100).withBreakerWindow(50);
-    assertEquals(List.of("herdguard.breaker.minimum-calls (100) must be <= herdguard.breaker.window (50)"), problems(b));
+    assertEquals(List.of("herdguard.breaker.minimum-calls (100, set in code) must be <= "
+        + "herdguard.breaker.window (50, set in code)"), problems(b));
   }
 
   @Test
@@ -163,7 +167,7 @@ class HerdGuardConfigValidationTest {
   void oneProblemReadsAsOne() {
     var e = assertThrows(HerdGuardConfigException.class,
         () -> HerdGuardConfig.builder().withRetryMaxAttempts(0).build());
-    assertEquals("invalid herdguard configuration (1 problem):\n  - herdguard.retry.max-attempts (0) must be >= 1",
+    assertEquals("invalid herdguard configuration (1 problem):\n  - herdguard.retry.max-attempts (0, set in code) must be >= 1",
         e.getMessage());
     assertThrows(UnsupportedOperationException.class, () -> e.problems().add("x"));
   }
@@ -216,7 +220,7 @@ class HerdGuardConfigValidationTest {
         problems("herdguard.operations.login.retry.max-attempts", "0"));
     assertEquals(List.of("herdguard.operations.login.retry.max-attempts (ten) must be a whole number"),
         problems("herdguard.operations.login.retry.max-attempts", "ten"));
-    assertEquals(List.of("herdguard.operations.login.retry.max-attempts (0) must be >= 1"),
+    assertEquals(List.of("herdguard.operations.login.retry.max-attempts (0, set in code) must be >= 1"),
         problems(HerdGuardConfig.builder().withOperation("login", Map.of("retry.max-attempts", "0"))));
   }
 
@@ -294,7 +298,7 @@ class HerdGuardConfigValidationTest {
     Path missing = dir.resolve("nope.properties");
     assertEquals(List.of(
             "herdguard.config (" + missing + ") names a file that does not exist",
-            "herdguard.retry.max-attempts (0) must be >= 1"),
+            "herdguard.retry.max-attempts (0, from a -D system property) must be >= 1"),
         loadProblems(props("herdguard.config", missing.toString(), "herdguard.retry.max-attempts", "0"), Map.of()));
   }
 
@@ -327,7 +331,8 @@ class HerdGuardConfigValidationTest {
     try (var loader = HerdGuardConfigTest.classLoader(dir)) {
       var e = assertThrows(HerdGuardConfigException.class,
           () -> HerdGuardConfig.load(loader, new Properties(), Map.of()));
-      assertEquals(List.of("unknown key herdguard.backoff.bsae (did you mean herdguard.backoff.base?)"), e.problems());
+      assertEquals(List.of("unknown key herdguard.backoff.bsae in classpath resource "
+          + dir.resolve("herdguard.properties").toUri().toURL() + " (did you mean herdguard.backoff.base?)"), e.problems());
     }
   }
 
@@ -346,7 +351,7 @@ class HerdGuardConfigValidationTest {
     env.put("HERDGUARD_RETRY_MAX_ATTEMPTS", "zero");
     env.put("HERDGUARD_OPERATIONS_LOGIN_BREAKER_WINDOW", "0");
     assertEquals(List.of(
-            "HERDGUARD_BACKOFF_MAX (50ms) must be >= herdguard.backoff.base (100ms)",
+            "HERDGUARD_BACKOFF_MAX (50ms) must be >= herdguard.backoff.base (100ms, from a -D system property)",
             "HERDGUARD_RETRY_MAX_ATTEMPTS (zero) must be a whole number",
             "HERDGUARD_OPERATIONS_LOGIN_BREAKER_WINDOW (0) must be >= 1"),
         loadProblems(props("herdguard.backoff.base", "100ms"), env));
@@ -361,8 +366,36 @@ class HerdGuardConfigValidationTest {
     "HERDGUARD_OPERATIONS_RETRY_MAX_ATTEMPTS | unknown environment variable HERDGUARD_OPERATIONS_RETRY_MAX_ATTEMPTS",
     "HERDGUARD_COLOUR | unknown environment variable HERDGUARD_COLOUR",
   })
-  void anUnknownEnvironmentVariableIsAProblem(String variable, String message) {
-    assertEquals(List.of(message), loadProblems(new Properties(), Map.of(variable, "3")));
+  void unknownEnvironmentVariableIsAWarningNotAnError(String variable, String message) {
+    try (LogCapture logs = new LogCapture()) {
+      HerdGuardConfig c = HerdGuardConfig.load(null, new Properties(), Map.of(variable, "3"));
+      assertEquals(HerdGuardConfig.defaults(), c, "the variable is ignored");
+      List<String> warnings = logs.lines("ignoring " + message);
+      assertEquals(1, warnings.size(), logs.text());
+      assertTrue(warnings.get(0).contains("WARN"), warnings.get(0));
+      assertTrue(warnings.get(0).endsWith(
+          "ignoring " + message + ": herdguard reads only the HERDGUARD_ variables that name one of its keys"),
+          warnings.get(0));
+    }
+  }
+
+  @Test
+  void aStrayEnvironmentVariableBesideABadValueLeavesOnlyTheBadValue() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("HERDGUARD_HOME", "/opt/other-tool");
+    env.put("HERDGUARD_RETRY_MAX_ATTEMPTS", "0");
+    assertEquals(List.of("HERDGUARD_RETRY_MAX_ATTEMPTS (0) must be >= 1"), loadProblems(new Properties(), env));
+  }
+
+  @Test
+  void unknownKeysInFilesAndSystemPropertiesStayErrors(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("h.properties");
+    Files.write(file, List.of("herdguard.home=/x"), StandardCharsets.UTF_8);
+    assertEquals(List.of("unknown key herdguard.home in " + file),
+        loadProblems(props("herdguard.config", file.toString()), Map.of()));
+    assertEquals(List.of("unknown key herdguard.retry.max-atempts from a -D system property "
+            + "(did you mean herdguard.retry.max-attempts?)"),
+        loadProblems(props("herdguard.retry.max-atempts", "3"), Map.of()));
   }
 
   @Test

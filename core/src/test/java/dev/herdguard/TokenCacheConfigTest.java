@@ -27,16 +27,16 @@ class TokenCacheConfigTest {
 
   @Test
   void durationsMustNotBeNegative() {
-    assertEquals("token.min-remaining (PT-1S) must be >= 0", problem(b -> b.withMinRemaining(Duration.ofSeconds(-1))));
-    assertEquals("token.default-lifetime (PT0S) must be > 0", problem(b -> b.withDefaultLifetime(Duration.ZERO)));
-    assertEquals("token.expiry-warning (PT-1M) must be >= 0", problem(b -> b.withExpiryWarning(Duration.ofMinutes(-1))));
-    assertEquals("token cache maxWait (PT-0.001S) must be >= 0", problem(b -> b.withMaxWait(Duration.ofMillis(-1))));
+    assertEquals("token.min-remaining (-1s) must be >= 0", problem(b -> b.withMinRemaining(Duration.ofSeconds(-1))));
+    assertEquals("token.default-lifetime (0) must be > 0", problem(b -> b.withDefaultLifetime(Duration.ZERO)));
+    assertEquals("token.expiry-warning (-1m) must be >= 0", problem(b -> b.withExpiryWarning(Duration.ofMinutes(-1))));
+    assertEquals("token cache maxWait (-1ms) must be >= 0", problem(b -> b.withMaxWait(Duration.ofMillis(-1))));
   }
 
   @Test
   void everyProblemIsNamedInOneMessage() {
-    assertEquals("token.refresh-from (2.0) must be > 0 and < 1; token.min-remaining (PT-1S) must be >= 0; "
-            + "token.default-lifetime (PT-1H) must be > 0",
+    assertEquals("token.refresh-from (2.0) must be > 0 and < 1; token.min-remaining (-1s) must be >= 0; "
+            + "token.default-lifetime (-1h) must be > 0",
         problem(b -> b.withRefreshWindow(2.0, 0.9)
             .withMinRemaining(Duration.ofSeconds(-1))
             .withDefaultLifetime(Duration.ofHours(-1))));

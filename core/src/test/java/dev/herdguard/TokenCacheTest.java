@@ -16,7 +16,6 @@ import dev.herdguard.testing.LogCapture;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -290,8 +289,8 @@ class TokenCacheTest {
     TokenCache cache = build(builder());
     CompletableFuture<Token> f = cache.getAsync();
     scheduler.runDue();
-    assertEquals("the login function returned a token that expires at " + t0.plusSeconds(10) + ", only PT10S from now, "
-        + "inside the margin of token.min-remaining (PT30S, at most a tenth of its lifetime): it could not be used",
+    assertEquals("the login function returned a token that expires at " + t0.plusSeconds(10) + ", only 10s from now, "
+        + "inside the margin of token.min-remaining (30s, at most a tenth of its lifetime): it could not be used",
         failureOf(f).getCause().getMessage());
   }
 
@@ -346,7 +345,8 @@ class TokenCacheTest {
       List<String> warnings = logs.lines("and its refresh keeps failing");
       assertEquals(1, warnings.size(), logs.text());
       assertTrue(warnings.get(0).contains("WARN"), warnings.get(0));
-      String expected = "token expires in " + left.truncatedTo(ChronoUnit.SECONDS) + " (at " + t0.plus(Duration.ofHours(1)) + ")";
+      String expected = "token expires in " + dev.herdguard.internal.Durations.human(left)
+          + " (at " + t0.plus(Duration.ofHours(1)) + ")";
       assertTrue(warnings.get(0).contains(expected), warnings.get(0));
     }
     // The next token gets its own warning. (Two minutes: past the token's expiry and the backoff.)

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -49,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class DefaultTokenCache implements TokenCache {
 
   private static final Logger log = LoggerFactory.getLogger(TokenCache.class);
+  /** Failing logins, a store that cannot be written: each kind is logged once a minute with a count. */
+  private final LogLimiter warnings;
 
   /** How often the wall clock is compared with the token's instants, whatever the timers do. */
   static final Duration WATCHDOG_PERIOD = Duration.ofSeconds(1);
@@ -120,6 +121,7 @@ public final class DefaultTokenCache implements TokenCache {
     this.login = s.login();
     this.clock = s.clock();
     this.ticker = s.ticker();
+    this.warnings = new LogLimiter(LogLimiter.DEFAULT_INTERVAL, ticker);
     this.random = s.random();
     this.ownsExecutor = s.executor() == null;
     this.executor = ownsExecutor ? newExecutor() : s.executor();
@@ -167,7 +169,7 @@ public final class DefaultTokenCache implements TokenCache {
   public Token get(Duration maxWait) throws InterruptedException {
     Objects.requireNonNull(maxWait, "maxWait");
     if (maxWait.isNegative()) {
-      throw new IllegalArgumentException("maxWait (" + maxWait + ") must be >= 0");
+      throw new IllegalArgumentException("maxWait (" + Durations.format(maxWait) + ") must be >= 0");
     }
     Token t = hot;
     return t != null ? t : await(maxWait);
@@ -309,7 +311,8 @@ public final class DefaultTokenCache implements TokenCache {
       previous = e.token;
       drop();
       if (failure != null) {
-        log.warn("token expired at {} while its refresh kept failing; the next call logs in", e.plan.expiresAt());
+        warnings.warn(log, "expired", "token expired at {} while its refresh kept failing; the next call logs in",
+            e.plan.expiresAt());
       } else {
         log.info("token expired at {} before a refresh replaced it; the next call waits for a login",
             e.plan.expiresAt());
@@ -324,8 +327,9 @@ public final class DefaultTokenCache implements TokenCache {
     if (keepsFailing(e) && !e.warned && !now.isBefore(e.plan.warnAt()) && !expiryWarning.isZero()) {
       e.warned = true;
       Duration left = Duration.between(now, e.plan.expiresAt());
-      log.warn("token expires in {} (at {}) and its refresh keeps failing ({} failures in a row; last: {})",
-          left.truncatedTo(ChronoUnit.SECONDS), e.plan.expiresAt(), failure.error.failures(),
+      warnings.warn(log, "expiry-warning",
+          "token expires in {} (at {}) and its refresh keeps failing ({} failures in a row; last: {})",
+          Durations.human(left), e.plan.expiresAt(), failure.error.failures(),
           Secrets.describe(failure.error.getCause(), e.token));
       after.add(() -> notify(l -> l.onTokenExpiryWarning(left)));
     }
@@ -389,7 +393,7 @@ public final class DefaultTokenCache implements TokenCache {
     try {
       store.save(token);
     } catch (IOException | RuntimeException e) {
-      log.warn("could not store the token in {}; keeping it in memory only: {}", store,
+      warnings.warn(log, "store-failed", "could not store the token in {}; keeping it in memory only: {}", store,
           Secrets.describe(e, token, prev));
       notify(l -> l.onTokenStoreFailure(e));
     }
@@ -421,8 +425,9 @@ public final class DefaultTokenCache implements TokenCache {
     Instant staleAt = TokenPlan.staleAt(t.issuedAt().get(), expiresAt, now, minRemaining);
     if (!now.isBefore(staleAt)) {
       throw new IllegalStateException("the login function returned a token that expires at " + expiresAt
-          + ", only " + Duration.between(now, expiresAt) + " from now, inside the margin of token.min-remaining ("
-          + minRemaining + ", at most a tenth of its lifetime): it could not be used");
+          + ", only " + Durations.human(Duration.between(now, expiresAt))
+          + " from now, inside the margin of token.min-remaining (" + Durations.format(minRemaining)
+          + ", at most a tenth of its lifetime): it could not be used");
     }
     if (refreshing && prev != null && prev.expiresAt().isPresent() && !expiresAt.isAfter(prev.expiresAt().get())) {
       // Accepting it would plan a refresh in a shorter and shorter remaining life: a login storm.
@@ -482,7 +487,8 @@ public final class DefaultTokenCache implements TokenCache {
             log.info("using the token another process stored in {}; it expires at {}", store,
                 outcome.token.expiresAt().get());
           } else {
-            log.info("logged in; the token expires at {} (in {})", outcome.token.expiresAt().get(), lifetime);
+            log.info("logged in; the token expires at {} (in {})", outcome.token.expiresAt().get(),
+                Durations.human(lifetime));
             after.add(() -> notify(l -> l.onLogin(lifetime)));
           }
         } else {
@@ -512,13 +518,14 @@ public final class DefaultTokenCache implements TokenCache {
         "login failed (" + (count == 1 ? "1 failure" : count + " failures in a row") + "); no new attempt before "
             + retryAt + ": " + cause, error, retryAt, count);
     failure = new Failure(lfe, retryAt, ticker.getAsLong() + delayNanos);
-    Duration shown = retryIn.truncatedTo(ChronoUnit.MILLIS);
+    String shown = Durations.human(retryIn);
     if (entry != null && now.isBefore(entry.plan.staleAt())) {
       // Nobody is refused yet: the expiry warning is the loud signal if this goes on.
       log.info("token refresh failed (failure {}); next attempt in {}, the current token serves meanwhile: {}",
           count, shown, cause);
     } else {
-      log.warn("login failed (failure {}); next attempt in {}, callers get this failure until then: {}",
+      warnings.warn(log, "login-failed",
+          "login failed (failure {}); next attempt in {}, callers get this failure until then: {}",
           count, shown, cause);
     }
     after.add(() -> notify(l -> l.onLoginFailed(error, retryIn)));
@@ -559,7 +566,7 @@ public final class DefaultTokenCache implements TokenCache {
       } catch (IOException | RuntimeException e) {
         outcome = problem + "; could not set it aside (" + e.getClass().getSimpleName() + ")";
       }
-      log.warn("{}; logging in as if there were none", outcome);
+      warnings.warn(log, "stored-unusable", "{}; logging in as if there were none", outcome);
     }
   }
 
@@ -570,7 +577,8 @@ public final class DefaultTokenCache implements TokenCache {
 
   /** Warns; the event goes to {@code after} when under the lock, else out at once. */
   private void storeReadFailed(Exception e, Token prev, List<Runnable> after) {
-    log.warn("cannot use the stored token; logging in as if there were none: {}", Secrets.describe(e, prev));
+    warnings.warn(log, "store-unreadable", "cannot use the stored token; logging in as if there were none: {}",
+        Secrets.describe(e, prev));
     Runnable event = () -> notify(l -> l.onTokenStoreFailure(e));
     if (after != null) {
       after.add(event);
@@ -705,7 +713,7 @@ public final class DefaultTokenCache implements TokenCache {
     try {
       event.accept(listener);
     } catch (RuntimeException e) {
-      log.warn("listener {} threw {}; ignored", listener, e.toString());
+      warnings.warn(log, "listener", "listener {} threw {}; ignored", listener, e.toString());
     }
   }
 

@@ -125,6 +125,49 @@ public final class Durations {
     return d.toString();
   }
 
+  /**
+   * Writes a duration for a person to read in a log line or a message: its two largest units,
+   * truncated, as people write them: {@code 59m59s} for 59 minutes 59.9998 seconds, {@code 1h30m},
+   * {@code 2d3h}, {@code 1s250ms}, {@code 250ms}; under a millisecond {@code 0.4ms} or
+   * {@code 0.001ms}, and {@code 0} for zero. Not exact and not meant to be read back: configuration
+   * values are written with {@link #format}, which is.
+   *
+   * @param d the duration
+   * @return its readable form
+   * @throws NullPointerException if {@code d} is null
+   */
+  public static String human(Duration d) {
+    if (d.isZero()) {
+      return "0";
+    }
+    if (d.isNegative()) {
+      return d.getSeconds() == Long.MIN_VALUE ? "-" + human(Duration.ofSeconds(Long.MAX_VALUE)) : "-" + human(d.negated());
+    }
+    long seconds = d.getSeconds();
+    int nanos = d.getNano();
+    if (seconds == 0) {
+      if (nanos >= NANOS_PER_MILLI) {
+        return nanos / NANOS_PER_MILLI + "ms";
+      }
+      // A microsecond delay is rare but real (a backoff base of PT0.0005S): keep three decimals.
+      long micros = Math.max(1, nanos / 1000);
+      String digits = String.format(java.util.Locale.ROOT, "%03d", micros).replaceAll("0+$", "");
+      return "0." + digits + "ms";
+    }
+    long[] amounts = {seconds / SECONDS_PER_DAY, seconds / 3600 % 24, seconds / 60 % 60, seconds % 60,
+        nanos / NANOS_PER_MILLI};
+    String[] units = {"d", "h", "m", "s", "ms"};
+    int first = 0;
+    while (amounts[first] == 0) {
+      first++;
+    }
+    StringBuilder sb = new StringBuilder().append(amounts[first]).append(units[first]);
+    if (first + 1 < amounts.length && amounts[first + 1] != 0) {
+      sb.append(amounts[first + 1]).append(units[first + 1]);
+    }
+    return sb.toString();
+  }
+
   private static Duration of(long n, String unit) {
     switch (unit) {
       case "ms":

@@ -85,4 +85,28 @@ class DurationsTest {
       assertEquals(d, Durations.parse(Durations.format(d)), () -> Durations.format(d));
     }
   }
+
+  @ParameterizedTest
+  @CsvSource({
+    "PT59M59.999804468S, 59m59s",
+    "PT0.25S, 250ms",
+    "PT1.25S, 1s250ms",
+    "PT30S, 30s",
+    "PT1H30M, 1h30m",
+    "PT1H0M59S, 1h",
+    "P2DT3H4M, 2d3h",
+    "PT0.0004S, 0.4ms",
+    "PT0.000000001S, 0.001ms",
+    "PT0S, 0",
+    "PT-1.5S, -1s500ms",
+  })
+  void humanWritesDurationsAsPeopleDo(String iso, String expected) {
+    assertEquals(expected, Durations.human(Duration.parse(iso)));
+  }
+
+  @org.junit.jupiter.api.Test
+  void humanWritesTheExtremes() {
+    assertEquals("106751991167300d15h", Durations.human(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)));
+    assertEquals("-106751991167300d15h", Durations.human(Duration.ofSeconds(Long.MIN_VALUE)));
+  }
 }
