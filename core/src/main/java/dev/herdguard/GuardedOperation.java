@@ -193,7 +193,28 @@ public final class GuardedOperation {
    */
   public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<T>> call) {
     Objects.requireNonNull(call, "call");
-    AsyncCall<T> async = new AsyncCall<>(call);
+    AsyncCall<T> async = new AsyncCall<>(call, null);
+    async.attempt();
+    return async.result;
+  }
+
+  /**
+   * Runs an asynchronous call like {@link #callAsync(Supplier)}, but lets {@code control} refuse a
+   * retry: for an HTTP adapter whose request must not be sent twice, or whose deadline a retry would
+   * pass. Only {@link RetryControl#refuseRetry} is used, on the thread that completed the failed
+   * attempt; the waits are still scheduled, never slept, so {@link RetryControl#await} is not called.
+   *
+   * @param call starts one attempt; it may be invoked several times, on a scheduler thread for retries
+   * @param control asked before each retry whether it may happen
+   * @param <T> the result type
+   * @return the first successful result, or the failure that ended the call: a
+   *     {@link HerdGuardException} (with reason {@code RETRIES_EXHAUSTED} when {@code control}
+   *     refused a retry) or the call's own failure when it is not retried
+   */
+  public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<T>> call, RetryControl control) {
+    Objects.requireNonNull(call, "call");
+    Objects.requireNonNull(control, "control");
+    AsyncCall<T> async = new AsyncCall<>(call, control);
     async.attempt();
     return async.result;
   }
@@ -430,13 +451,16 @@ public final class GuardedOperation {
   /** One asynchronous call: each attempt starts on the caller's thread or the scheduler's. */
   private final class AsyncCall<T> {
     final Supplier<? extends CompletionStage<T>> call;
+    /** Asked before each retry; null when the caller has no say. */
+    final RetryControl control;
     final CompletableFuture<T> result = new CompletableFuture<>();
     final Attempts attempts = new Attempts(clock.millis());
     volatile CompletableFuture<T> inFlight;
     volatile ScheduledFuture<?> pending;
 
-    AsyncCall(Supplier<? extends CompletionStage<T>> call) {
+    AsyncCall(Supplier<? extends CompletionStage<T>> call, RetryControl control) {
       this.call = call;
+      this.control = control;
       budget.recordFirstAttempt();
       result.whenComplete((value, failure) -> {
         if (result.isCancelled()) {
@@ -504,7 +528,7 @@ public final class GuardedOperation {
       }
       long delay;
       try {
-        delay = nextDelayNanos(attempts, failure, null);
+        delay = nextDelayNanos(attempts, failure, control);
       } catch (HerdGuardException stop) {
         result.completeExceptionally(stop);
         return;
