@@ -104,11 +104,17 @@ import javax.net.ssl.SSLParameters;
  *
  * <p><b>The JDK client's own retries.</b> Below this client, the JDK follows redirects as the
  * wrapped client's {@link HttpClient.Redirect} policy says, answers challenges if the wrapped client
- * has an {@link Authenticator} (leave it out when herdguard carries the tokens), and resends a GET
- * or HEAD once, silently, when a pooled connection turns out to be closed before any response
- * (system property {@code jdk.httpclient.enableAllMethodRetry} extends that to every method: leave
- * it unset, so that every other resend is herdguard's decision). {@link #newWebSocketBuilder()} is
- * the wrapped client's, unguarded. HTTP/2 push promises of every attempt are delivered.
+ * has an {@link Authenticator} (leave it out when herdguard carries the tokens), and, within one
+ * attempt, silently resends a GET or HEAD once when its connection closes before any response, and
+ * retries a refused connect once (nothing was sent). The system property {@code
+ * jdk.httpclient.enableAllMethodRetry} extends the first to every method: leave it unset, so that
+ * every resend of a POST is herdguard's decision; {@code jdk.httpclient.disableRetryConnect=true}
+ * turns the second off. {@link #newWebSocketBuilder()} is the wrapped client's, unguarded. HTTP/2
+ * push promises of every attempt are delivered.
+ *
+ * <p><b>Timeouts and the breaker.</b> The JDK client has no read timeout apart from the request's:
+ * an {@link HttpTimeoutException} is the only sign of a server that hangs, so it counts as a failure
+ * of the host (OkHttp's call timeout, a cancel, does not; its read timeout does).
  *
  * <p>Immutable and thread-safe; one instance serves every call, and should be shared. Breakers and
  * budgets belong to the {@link HerdGuard}: every client guarded with the same guard shares them per
