@@ -75,6 +75,8 @@ final class TestSupport {
     private final List<Runnable> heldTasks = Collections.synchronizedList(new ArrayList<>());
     private final List<ScheduledFuture<?>> heldFutures = Collections.synchronizedList(new ArrayList<>());
     volatile boolean hold;
+    /** Counted down when the first task is scheduled. */
+    final java.util.concurrent.CountDownLatch scheduledOne = new java.util.concurrent.CountDownLatch(1);
 
     RecordingScheduler() {
       super(1, r -> {
@@ -86,8 +88,16 @@ final class TestSupport {
     }
 
     @Override
+    public <V> ScheduledFuture<V> schedule(java.util.concurrent.Callable<V> callable, long delay, TimeUnit unit) {
+      java.util.concurrent.FutureTask<V> task = new java.util.concurrent.FutureTask<>(callable);
+      schedule(task, delay, unit);
+      return new TaskFuture<>(task, delay, unit);
+    }
+
+    @Override
     public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
       delays.add(Duration.ofNanos(unit.toNanos(delay)));
+      scheduledOne.countDown();
       ScheduledFuture<?> future;
       if (hold) {
         future = super.schedule(command, 1, TimeUnit.DAYS);
@@ -116,6 +126,53 @@ final class TestSupport {
           tasks.get(i).run();
         }
       }
+    }
+  }
+
+  /** A {@link ScheduledFuture} over a {@link java.util.concurrent.FutureTask}, for scheduled callables. */
+  private static final class TaskFuture<V> implements ScheduledFuture<V> {
+    private final java.util.concurrent.FutureTask<V> task;
+    private final long delayNanos;
+
+    TaskFuture(java.util.concurrent.FutureTask<V> task, long delay, TimeUnit unit) {
+      this.task = task;
+      this.delayNanos = unit.toNanos(delay);
+    }
+
+    @Override
+    public long getDelay(TimeUnit unit) {
+      return unit.convert(delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public int compareTo(java.util.concurrent.Delayed o) {
+      return Long.compare(getDelay(TimeUnit.NANOSECONDS), o.getDelay(TimeUnit.NANOSECONDS));
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      return task.cancel(mayInterruptIfRunning);
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return task.isCancelled();
+    }
+
+    @Override
+    public boolean isDone() {
+      return task.isDone();
+    }
+
+    @Override
+    public V get() throws InterruptedException, java.util.concurrent.ExecutionException {
+      return task.get();
+    }
+
+    @Override
+    public V get(long timeout, TimeUnit unit)
+        throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+      return task.get(timeout, unit);
     }
   }
 }
