@@ -283,10 +283,14 @@ public final class HerdGuardHttpClient extends HttpClient {
     return new AsyncCall<>(new Call<>(request, handler, pushPromiseHandler)).start();
   }
 
+  /**
+   * The operation of {@code host} as the URI spells it: the map is keyed by that spelling, so a call
+   * does not lower-case its host, and every spelling of one host finds the guard's one operation.
+   */
   private GuardedOperation operation(String host) {
     GuardedOperation operation = operations.get(host);
     if (operation == null) {
-      operation = operations.computeIfAbsent(host, h -> guard.operation(operationName, h));
+      operation = operations.computeIfAbsent(host, h -> guard.operation(operationName, h.toLowerCase(Locale.ROOT)));
     }
     return operation;
   }
@@ -327,8 +331,9 @@ public final class HerdGuardHttpClient extends HttpClient {
       this.handler = Objects.requireNonNull(handler, "handler");
       // Pushed responses get the caller's handlers; only the static type of the main one differs.
       this.push = (HttpResponse.PushPromiseHandler<Object>) (HttpResponse.PushPromiseHandler<?>) push;
-      this.host = host(request);
-      this.operation = operation(host);
+      String uriHost = host(request);
+      this.operation = operation(uriHost);
+      this.host = uriHost;
       this.repeatable = isSafeToRepeat(request);
       this.wantsToken = tokens != null && request.headers().firstValue(AUTHORIZATION).isEmpty();
       Optional<Duration> timeout = request.timeout();
@@ -687,7 +692,7 @@ public final class HerdGuardHttpClient extends HttpClient {
       throw new IllegalArgumentException("request URI " + describe(request.uri())
           + " has no host: herdguard keeps a breaker per host");
     }
-    return host.toLowerCase(Locale.ROOT);
+    return host;
   }
 
   /** {@code GET https://api.example.com:443/v1/updates}: no query, no user info, which may hold secrets. */

@@ -323,6 +323,20 @@ class HerdGuardHttpClientTest {
   }
 
   @Test
+  void spellingsOfOneHostThatDifferInCaseShareItsBreaker() throws Exception {
+    client(fastConfig().withRetryMaxAttempts(1));
+    server.enqueue(status(503));
+    server.enqueue(status(503));
+    String upper = server.getHostName().toUpperCase(java.util.Locale.ROOT);
+    HttpRequest shouted = HttpRequest.newBuilder(
+        java.net.URI.create("http://" + upper + ":" + server.getPort() + "/v1/updates")).build();
+
+    assertEquals(503, send(updates()).statusCode());
+    assertEquals(503, send(shouted).statusCode());
+    assertEquals(2, breaker().getMetrics().getNumberOfFailedCalls());
+  }
+
+  @Test
   void spentBudgetReturnsTheLastResponse() throws Exception {
     client(fastConfig().withRetryBudgetRatio(0).withRetryBudgetMinPerSecond(0));
     server.enqueue(status(503).setHeader("Retry-After", "1"));

@@ -97,7 +97,6 @@ final class TestSupport {
     @Override
     public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
       delays.add(Duration.ofNanos(unit.toNanos(delay)));
-      scheduledOne.countDown();
       ScheduledFuture<?> future;
       if (hold) {
         future = super.schedule(command, 1, TimeUnit.DAYS);
@@ -107,6 +106,7 @@ final class TestSupport {
         future = super.schedule(command, 0, unit);
       }
       scheduled.add(future);
+      scheduledOne.countDown(); // last: a test that waits for it finds the task recorded
       return future;
     }
 
