@@ -58,7 +58,9 @@ public final class HerdGuardOkHttp {
   private final HerdGuardInterceptor.Builder interceptor;
 
   private HerdGuardOkHttp(HerdGuard guard) {
-    this.guard = Objects.requireNonNull(guard, "guard");
+    Objects.requireNonNull(guard, "guard");
+    OkHttpPresence.require(); // before the first OkHttp type: a message instead of NoClassDefFoundError
+    this.guard = guard;
     this.interceptor = HerdGuardInterceptor.builder(guard);
   }
 
@@ -70,6 +72,7 @@ public final class HerdGuardOkHttp {
    * @param guard the guard
    * @return {@code builder}
    * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if no OkHttp is on the classpath (the adapter uses the application's)
    */
   public static OkHttpClient.Builder install(OkHttpClient.Builder builder, HerdGuard guard) {
     return with(guard).install(builder);
@@ -81,6 +84,7 @@ public final class HerdGuardOkHttp {
    * @param guard gives the breakers, budgets, retry settings and startup delay
    * @return a configuration with the defaults of {@link #install(OkHttpClient.Builder, HerdGuard)}
    * @throws NullPointerException if {@code guard} is null
+   * @throws IllegalStateException if no OkHttp is on the classpath (the adapter uses the application's)
    */
   public static HerdGuardOkHttp with(HerdGuard guard) {
     return new HerdGuardOkHttp(guard);
@@ -147,15 +151,28 @@ public final class HerdGuardOkHttp {
    */
   public OkHttpClient.Builder install(OkHttpClient.Builder builder) {
     Objects.requireNonNull(builder, "builder");
-    if (startupGate && !guard.startupDelay().isZero()) {
-      builder.addInterceptor(StartupGate.of(guard));
+    return Installation.install(builder, guard, tokens, startupGate, interceptor);
+  }
+
+  /**
+   * Where the interceptors meet the builder. Apart from this class, so that {@code HerdGuardOkHttp}
+   * itself links without OkHttp: handing a {@code StartupGate} to {@code addInterceptor} makes the
+   * JVM's verifier load {@code okhttp3.Interceptor}, and without OkHttp that failed before {@link
+   * OkHttpPresence} could say what is missing.
+   */
+  private static final class Installation {
+    static OkHttpClient.Builder install(OkHttpClient.Builder builder, HerdGuard guard, TokenCache tokens,
+        boolean startupGate, HerdGuardInterceptor.Builder interceptor) {
+      if (startupGate && !guard.startupDelay().isZero()) {
+        builder.addInterceptor(StartupGate.of(guard));
+      }
+      if (tokens != null) {
+        builder.addInterceptor(TokenInterceptor.of(tokens));
+        builder.authenticator(TokenAuthenticator.of(tokens));
+      }
+      builder.addInterceptor(interceptor.build());
+      return builder;
     }
-    if (tokens != null) {
-      builder.addInterceptor(TokenInterceptor.of(tokens));
-      builder.authenticator(TokenAuthenticator.of(tokens));
-    }
-    builder.addInterceptor(interceptor.build());
-    return builder;
   }
 
   @Override
