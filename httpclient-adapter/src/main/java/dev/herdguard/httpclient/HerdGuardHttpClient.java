@@ -116,6 +116,10 @@ import javax.net.ssl.SSLParameters;
  * an {@link HttpTimeoutException} is the only sign of a server that hangs, so it counts as a failure
  * of the host (OkHttp's call timeout, a cancel, does not; its read timeout does).
  *
+ * <p><b>Lifecycle.</b> This client owns nothing: on Java 21, where {@code HttpClient} is {@code
+ * AutoCloseable}, close (or shut down) the wrapped client, not this one, whose inherited {@code
+ * close} does not reach it.
+ *
  * <p>Immutable and thread-safe; one instance serves every call, and should be shared. Breakers and
  * budgets belong to the {@link HerdGuard}: every client guarded with the same guard shares them per
  * host name, and keeps them for the guard's life, so guard calls to a known set of backends, not to
