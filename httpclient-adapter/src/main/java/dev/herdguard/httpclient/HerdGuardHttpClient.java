@@ -240,6 +240,7 @@ public final class HerdGuardHttpClient extends HttpClient {
     if (call.wantsToken) {
       call.token = call.blockingToken();
     }
+    call.checkDeadline(); // spent waiting for the start or the token: the server was not asked, nor blamed
     HttpResponse<?> response;
     try {
       response = call.operation.call(call::sendOnce, call);
@@ -500,6 +501,13 @@ public final class HerdGuardHttpClient extends HttpClient {
       throw new IOException(stop.getMessage(), stop);
     }
 
+    /** Fails before the first attempt when the deadline has already passed, so the breaker never sees it. */
+    void checkDeadline() throws HttpTimeoutException {
+      if (hasDeadline && deadlineNanos - System.nanoTime() < MIN_ATTEMPT_TIMEOUT_NANOS) {
+        throw new HttpTimeoutException("request timed out before it was sent: " + describe(request));
+      }
+    }
+
     /** Holds a blocking call until the startup delay has passed, or its deadline. */
     void awaitStartup() throws InterruptedException, HttpTimeoutException {
       CompletableFuture<Void> ready = guard.startupAsync();
@@ -616,6 +624,12 @@ public final class HerdGuardHttpClient extends HttpClient {
 
     private void guarded() {
       if (result.isDone()) {
+        return;
+      }
+      try {
+        call.checkDeadline();
+      } catch (HttpTimeoutException e) {
+        result.completeExceptionally(e);
         return;
       }
       step(call.operation.<HttpResponse<?>>callAsync(() -> call.sendOnceAsync(this), call))

@@ -55,6 +55,8 @@ class TokensTest {
   private volatile List<String> accepted = List.of("Bearer t2");
   /** Whether the login endpoint refuses. */
   private volatile boolean loginDown;
+  /** How long the login endpoint holds its answer. */
+  private volatile long loginDelayMillis;
 
   private HerdGuard guard;
   private TokenCache tokens;
@@ -68,7 +70,8 @@ class TokensTest {
         if ("/login".equals(request.getPath())) {
           return loginDown
               ? new MockResponse().setResponseCode(403).setBody("no")
-              : new MockResponse().setBody("t" + logins.incrementAndGet());
+              : new MockResponse().setBody("t" + logins.incrementAndGet())
+                  .setHeadersDelay(loginDelayMillis, TimeUnit.MILLISECONDS);
         }
         String authorization = request.getHeader("Authorization");
         apiAuthorizations.add(String.valueOf(authorization));
@@ -203,6 +206,19 @@ class TokensTest {
     assertTrue(apiAuthorizations.isEmpty(), "no API request without a token");
     assertEquals(0, guard.operation("http", server.getHostName()).circuitBreaker()
         .getMetrics().getNumberOfFailedCalls());
+  }
+
+  @Test
+  void deadlineSpentWaitingForTheLoginEndsTheCallUnsentAndUnblamed() throws Exception {
+    loginDelayMillis = 500;
+    accepted = List.of("Bearer t1");
+    HttpRequest hurried = get(server, "/api/me").timeout(Duration.ofMillis(100)).build();
+
+    assertThrows(java.net.http.HttpTimeoutException.class, () -> client.send(hurried, BodyHandlers.ofString()));
+    assertTrue(apiAuthorizations.isEmpty(), "the API was not asked");
+    assertEquals(0, guard.operation("http", server.getHostName()).circuitBreaker()
+        .getMetrics().getNumberOfFailedCalls(), "nor blamed");
+    assertEquals(1, logins.get());
   }
 
   @Test
