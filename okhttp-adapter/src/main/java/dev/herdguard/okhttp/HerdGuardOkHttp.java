@@ -18,6 +18,11 @@ import okhttp3.OkHttpClient;
  *     new OkHttpClient.Builder().retryOnConnectionFailure(false), guard).build();
  * }</pre>
  *
+ * <p><b>Which OkHttp.</b> The application's own: herdguard-okhttp declares OkHttp as an optional
+ * dependency and uses only the API that 4.12 and 5.x share, so it never puts a second OkHttp beside
+ * the application's. Without any, {@link #with} and {@link #install(OkHttpClient.Builder, HerdGuard)}
+ * fail with an {@link IllegalStateException} that says what to add.
+ *
  * <p><b>{@code retryOnConnectionFailure}.</b> herdguard does not change it, but a client it guards
  * should turn it off. Left on (OkHttp's default), OkHttp resends at once, below herdguard and
  * without asking it, a request whose connection failed, even one that had reached the server, and
