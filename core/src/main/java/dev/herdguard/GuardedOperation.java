@@ -565,9 +565,6 @@ public final class GuardedOperation {
     }
 
     void attempt() {
-      if (pending != null) {
-        lifecycle.untrack(result);
-      }
       if (result.isDone()) {
         return;
       }
@@ -647,7 +644,8 @@ public final class GuardedOperation {
 
     private void schedule(long delayNanos) {
       waited = true;
-      if (!lifecycle.track(result, name)) {
+      // Tracked from its first scheduled attempt until it completes, so that close() can end it.
+      if (pending == null && !lifecycle.track(result, name)) {
         return;
       }
       try {
