@@ -9,11 +9,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -76,8 +79,8 @@ class ReleaseArtifactsTest {
   @Test
   void everyLibraryJarSourcesJarAndJavadocJarExistAndCarryTheLicense() throws Exception {
     byte[] license = Files.readAllBytes(ROOT.resolve("LICENSE"));
-    assertTrue(new String(license, java.nio.charset.StandardCharsets.UTF_8).contains("Apache License")
-        && new String(license, java.nio.charset.StandardCharsets.UTF_8).contains("Version 2.0, January 2004"),
+    assertTrue(new String(license, StandardCharsets.UTF_8).contains("Apache License")
+        && new String(license, StandardCharsets.UTF_8).contains("Version 2.0, January 2004"),
         "LICENSE at the root is the Apache License 2.0");
     for (Library l : libraries()) {
       Path target = l.dir().resolve("target");
@@ -159,6 +162,28 @@ class ReleaseArtifactsTest {
     for (Library l : libraries()) {
       assertTrue(managed.contains(l.artifactId()), l.artifactId() + " is a library: manage it in bom/pom.xml");
     }
+  }
+
+  @Test
+  void theReadmesDependencySnippetsNameArtifactsThatArePublishedAtTheReactorsVersion() throws Exception {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    List<String> published = new ArrayList<>(libraries().stream().map(Library::artifactId).toList());
+    published.add("herdguard-bom");
+    Matcher block = Pattern.compile("```xml\\n(.*?)```", Pattern.DOTALL)
+        .matcher(readme);
+    Pattern coordinates = Pattern.compile(
+        "<groupId>dev\\.herdguard</groupId>\\s*<artifactId>([^<]+)</artifactId>\\s*<version>([^<]+)</version>");
+    List<String> named = new ArrayList<>();
+    while (block.find()) {
+      Matcher m = coordinates.matcher(block.group(1));
+      while (m.find()) {
+        assertTrue(published.contains(m.group(1)), "README names " + m.group(1) + ", which is not published: "
+            + published);
+        assertEquals(VERSION, m.group(2), "README's snippet for " + m.group(1) + " names the reactor's version");
+        named.add(m.group(1));
+      }
+    }
+    assertTrue(named.contains("herdguard-core") && named.contains("herdguard-bom"), "README's snippets: " + named);
   }
 
   /** What Central requires of every POM besides its coordinates. */
