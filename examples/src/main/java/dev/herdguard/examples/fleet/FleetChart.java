@@ -146,7 +146,7 @@ public final class FleetChart {
     st.setXAxisMin(0.0);
     // A round end (15, 30, 75 minutes), so that XChart's ticks fall on round minutes too.
     double total = Math.max(1, seconds) / unit;
-    double every = niceStep(total / 10);
+    double every = niceStep(total / 6);
     st.setXAxisMax(Math.ceil(total / every - 1e-9) * every);
     // XChart puts a tick every few dozen pixels whatever the spacing hint: label only the round
     // ones, and draw no vertical grid, so the time axis reads 0, 5, 10, 15.
