@@ -123,7 +123,7 @@ public final class FleetSimulator {
     out.println("  crash-loop     (self-healing)    bunched-reboot, each process exiting 30 s after a failed login");
     out.println("                 each self-healing scenario plays naive, herdguard with host state off, and herdguard");
     out.println();
-    out.println("every scenario prints a table and writes a chart of requests per second to --out (target/fleet).");
+    out.println("every scenario prints a table and writes a chart (PNG) of requests per second and its outcome to --out (target/fleet).");
     out.println("herdguard runs with its defaults, or with the herdguard.* properties of --config <file>.");
     out.println();
     out.println("bin/demo loopback [--help]  the same story over real sockets: a login server on 127.0.0.1 and");
@@ -226,7 +226,7 @@ public final class FleetSimulator {
   private static void common(List<Flags.Option> o, String seed) {
     o.add(new Flags.Option("seed", seed, "seed of every random draw: same seed, same table"));
     o.add(new Flags.Option("config", "", "a properties file of herdguard.* keys for the herdguard fleet"));
-    o.add(new Flags.Option("out", "target/fleet", "folder for the chart"));
+    o.add(new Flags.Option("out", "target/fleet", "folder for the chart (<scenario>.png)"));
     o.add(new Flags.Option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()),
         "runs played at once (each run is single-threaded)"));
   }
