@@ -37,6 +37,8 @@ class MainTest {
     // A naive client keeps no token: one row for it, not a warm row that is its cold run again.
     assertEquals(1, text.lines().filter(l -> l.startsWith("naive ")).count(), text);
     assertFalse(text.contains("unused"), text);
+    // bin/demo's output may be a file or a pipe: no terminal escapes from the Java side.
+    assertFalse(text.contains("\u001b"), "an ANSI escape in\n" + text);
     Path chart = out.resolve("patch-tuesday.png");
     assertTrue(text.contains("chart: " + chart.toAbsolutePath().normalize()), text);
     BufferedImage image = ImageIO.read(chart.toFile());
