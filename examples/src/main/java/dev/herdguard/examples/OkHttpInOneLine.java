@@ -27,9 +27,9 @@ public final class OkHttpInOneLine {
     }
   }
 
-  /** One client per application: share it. */
-  static OkHttpClient client(HerdGuard guard) {
-    return HerdGuardOkHttp.install(new OkHttpClient.Builder().retryOnConnectionFailure(false), guard).build();
+  static OkHttpClient client(HerdGuard guard) {           // one client per application: share it
+    return HerdGuardOkHttp.install(
+        new OkHttpClient.Builder().retryOnConnectionFailure(false), guard).build();
   }
 
   static String fetch(OkHttpClient client, String url) throws IOException {
