@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * the classpath, the file named by the system property {@code herdguard.config}, system properties,
  * and environment variables ({@code HERDGUARD_RETRY_MAX_ATTEMPTS} for
  * {@code herdguard.retry.max-attempts}). Each key is listed with its default and rule on its
- * accessor; the README has them in one table.
+ * accessor; docs/configuration.md has them in one table, the contract.
  *
  * <p>The one idea to keep when changing this class: every key is one row of a table that names
  * its builder setter, its parser and its formatter; a property value is parsed and handed to that

@@ -13,7 +13,7 @@ import okhttp3.Response;
  * client builder: a breaker per host, retries with backoff within the host's retry budget,
  * {@code Retry-After} honoured (capped and spread), only for requests that are safe to repeat.
  * OkHttp's own {@code retryOnConnectionFailure} is turned off so that every resend is herdguard's
- * decision (see the README).
+ * decision (see docs/okhttp.md).
  *
  * <p>Run: {@code java -cp examples/target/herdguard-examples.jar dev.herdguard.examples.OkHttpInOneLine <url>}
  */
