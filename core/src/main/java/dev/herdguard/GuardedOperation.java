@@ -311,7 +311,31 @@ public final class GuardedOperation {
     if (lifecycle.isClosed()) {
       return CompletableFuture.failedFuture(lifecycle.closedException(name));
     }
-    AsyncCall<T> async = new AsyncCall<>(call);
+    AsyncCall<T> async = new AsyncCall<>(call, null);
+    async.attempt();
+    return async.result;
+  }
+
+  /**
+   * Runs an asynchronous call like {@link #callAsync(Supplier)}, but lets {@code control} refuse a
+   * retry: for an HTTP adapter whose request must not be sent twice, or whose deadline a retry would
+   * pass. Only {@link RetryControl#refuseRetry} is used, on the thread that completed the failed
+   * attempt; the waits are still scheduled, never slept, so {@link RetryControl#await} is not called.
+   *
+   * @param call starts one attempt; it may be invoked several times, on a scheduler thread for retries
+   * @param control asked before each retry whether it may happen
+   * @param <T> the result type
+   * @return the first successful result, or the failure that ended the call: a
+   *     {@link HerdGuardException} (with reason {@code RETRIES_EXHAUSTED} when {@code control}
+   *     refused a retry) or the call's own failure when it is not retried
+   */
+  public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<T>> call, RetryControl control) {
+    Objects.requireNonNull(call, "call");
+    Objects.requireNonNull(control, "control");
+    if (lifecycle.isClosed()) {
+      return CompletableFuture.failedFuture(lifecycle.closedException(name));
+    }
+    AsyncCall<T> async = new AsyncCall<>(call, control);
     async.attempt();
     return async.result;
   }
@@ -601,6 +625,8 @@ public final class GuardedOperation {
   /** One asynchronous call: each attempt starts on the caller's thread or the scheduler's. */
   private final class AsyncCall<T> {
     final Supplier<? extends CompletionStage<T>> call;
+    /** Asked before each retry; null when the caller has no say. */
+    final RetryControl control;
     final CompletableFuture<T> result = new CompletableFuture<>();
     final Attempts attempts = new Attempts(ticker.getAsLong());
     volatile CompletableFuture<T> inFlight;
@@ -608,8 +634,9 @@ public final class GuardedOperation {
     /** Whether the next attempt's start already accounts for the host's wait. */
     boolean waited;
 
-    AsyncCall(Supplier<? extends CompletionStage<T>> call) {
+    AsyncCall(Supplier<? extends CompletionStage<T>> call, RetryControl control) {
       this.call = call;
+      this.control = control;
       budget.recordFirstAttempt();
       // handle, not whenComplete: a whenComplete stage of a failed future completes with a new
       // CompletionException, a stack trace filled per failed call, for a stage nobody reads.
@@ -632,9 +659,6 @@ public final class GuardedOperation {
     }
 
     void attempt() {
-      if (pending != null) {
-        lifecycle.untrack(result);
-      }
       if (result.isDone()) {
         return;
       }
@@ -643,7 +667,7 @@ public final class GuardedOperation {
         long wait = host.waitNanos(seen);
         if (wait > 0) {
           try {
-            schedule(hostWaitNanos(attempts, wait, null));
+            schedule(hostWaitNanos(attempts, wait, control));
           } catch (HerdGuardException stop) {
             result.completeExceptionally(stop);
           }
@@ -704,7 +728,7 @@ public final class GuardedOperation {
       }
       long delay;
       try {
-        delay = retryDelayNanos(attempts, failure, null);
+        delay = retryDelayNanos(attempts, failure, control);
       } catch (HerdGuardException stop) {
         result.completeExceptionally(stop);
         return;
@@ -714,7 +738,8 @@ public final class GuardedOperation {
 
     private void schedule(long delayNanos) {
       waited = true;
-      if (!lifecycle.track(result, name)) {
+      // Tracked from its first scheduled attempt until it completes, so that close() can end it.
+      if (pending == null && !lifecycle.track(result, name)) {
         return;
       }
       try {

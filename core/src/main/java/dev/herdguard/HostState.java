@@ -537,7 +537,15 @@ public final class HostState {
     }
 
     private int levelReaching(long cap) {
-      int level = 1;
+      if (multiplier == 1 || cap <= baseNanos) {
+        return 1;
+      }
+      // The first level whose wait reaches the cap, from a logarithm (built once per guard, and a
+      // simulated fleet builds a million guards), then checked against waitAtLevel's rounding.
+      int level = (int) Math.max(1, Math.min(200, Math.ceil(Math.log((double) cap / baseNanos) / Math.log(multiplier)) + 1));
+      while (level > 1 && waitAtLevel(level - 1) >= cap) {
+        level--;
+      }
       while (level < 200 && waitAtLevel(level) < cap) {
         level++;
       }

@@ -455,6 +455,53 @@ class GuardedOperationTest {
   }
 
   @Test
+  void asyncControlCanRefuseARetryAndTheFailureStillCountsInTheBreaker() {
+    GuardedOperation op = guard(config()).operation("upload");
+    AtomicInteger calls = new AtomicInteger();
+    List<Long> asked = new ArrayList<>();
+    GuardedOperation.RetryControl control = new GuardedOperation.RetryControl() {
+      @Override
+      public Optional<String> refuseRetry(long delayNanos) {
+        asked.add(delayNanos);
+        return Optional.of("POST is not safe to repeat");
+      }
+
+      @Override
+      public void await(long delayNanos) {
+        throw new AssertionError("an async call schedules its waits");
+      }
+    };
+    CompletableFuture<String> result = op.callAsync(() -> {
+      calls.incrementAndGet();
+      return CompletableFuture.failedFuture(new IOException("reset"));
+    }, control);
+    ExecutionException e = assertThrows(ExecutionException.class, result::get);
+    HerdGuardException stop = assertInstanceOf(HerdGuardException.class, e.getCause());
+    assertEquals(HerdGuardException.Reason.RETRIES_EXHAUSTED, stop.reason());
+    assertTrue(stop.getMessage().contains("POST is not safe to repeat"), stop.getMessage());
+    assertInstanceOf(IOException.class, stop.getCause());
+    assertEquals(1, calls.get());
+    assertEquals(List.of(Duration.ofSeconds(1).toNanos()), asked, "asked once, with the backoff's delay");
+    assertEquals(0, scheduler.pending(), "no retry scheduled");
+    assertEquals(1, op.circuitBreaker().getMetrics().getNumberOfFailedCalls());
+  }
+
+  @Test
+  void asyncControlThatAllowsTheRetryLeavesItToTheScheduler() {
+    GuardedOperation op = guard(config()).operation("login");
+    AtomicInteger calls = new AtomicInteger();
+    CompletableFuture<String> result = op.callAsync(() -> calls.incrementAndGet() == 1
+        ? CompletableFuture.failedFuture(new IOException("reset"))
+        : CompletableFuture.completedFuture("session"), delay -> {
+          throw new AssertionError("an async call schedules its waits");
+        });
+    assertEquals(1, scheduler.pending());
+    scheduler.advance(Duration.ofSeconds(1));
+    assertEquals("session", result.getNow(null));
+    assertEquals(2, calls.get());
+  }
+
+  @Test
   void startupDelayComesFromTheConfigAndAwaitWaitsWhatIsLeft() throws Exception {
     HerdGuard guard = HerdGuard.builder(config().withStartupMaxDelay(Duration.ofSeconds(60)).build())
         .withClock(clock).withRandom(new FixedRandom(0.5)).withScheduler(scheduler)

@@ -18,6 +18,11 @@ import okhttp3.OkHttpClient;
  *     new OkHttpClient.Builder().retryOnConnectionFailure(false), guard).build();
  * }</pre>
  *
+ * <p><b>Which OkHttp.</b> The application's own: herdguard-okhttp declares OkHttp as an optional
+ * dependency and uses only the API that 4.12 and 5.x share, so it never puts a second OkHttp beside
+ * the application's. Without any, {@link #with} and {@link #install(OkHttpClient.Builder, HerdGuard)}
+ * fail with an {@link IllegalStateException} that says what to add.
+ *
  * <p><b>OkHttp's own resends.</b> {@link #install} turns OkHttp's {@code retryOnConnectionFailure}
  * off and adds {@link HerdGuardInterceptor#networkInterceptor()}, so that through the adapter a
  * request goes out again only when herdguard decided it, on OkHttp 4.12 and 5.x alike. Left on
@@ -61,7 +66,9 @@ public final class HerdGuardOkHttp {
   private final HerdGuardInterceptor.Builder interceptor;
 
   private HerdGuardOkHttp(HerdGuard guard) {
-    this.guard = Objects.requireNonNull(guard, "guard");
+    Objects.requireNonNull(guard, "guard");
+    OkHttpPresence.require(); // before the first OkHttp type: a message instead of NoClassDefFoundError
+    this.guard = guard;
     this.interceptor = HerdGuardInterceptor.builder(guard);
   }
 
@@ -73,6 +80,7 @@ public final class HerdGuardOkHttp {
    * @param guard the guard
    * @return {@code builder}
    * @throws NullPointerException if an argument is null
+   * @throws IllegalStateException if no OkHttp is on the classpath (the adapter uses the application's)
    */
   public static OkHttpClient.Builder install(OkHttpClient.Builder builder, HerdGuard guard) {
     return with(guard).install(builder);
@@ -84,6 +92,7 @@ public final class HerdGuardOkHttp {
    * @param guard gives the breakers, budgets, retry settings and startup delay
    * @return a configuration with the defaults of {@link #install(OkHttpClient.Builder, HerdGuard)}
    * @throws NullPointerException if {@code guard} is null
+   * @throws IllegalStateException if no OkHttp is on the classpath (the adapter uses the application's)
    */
   public static HerdGuardOkHttp with(HerdGuard guard) {
     return new HerdGuardOkHttp(guard);
@@ -151,18 +160,31 @@ public final class HerdGuardOkHttp {
    */
   public OkHttpClient.Builder install(OkHttpClient.Builder builder) {
     Objects.requireNonNull(builder, "builder");
-    if (startupGate && !guard.startupDelay().isZero()) {
-      builder.addInterceptor(StartupGate.of(guard));
+    return Installation.install(builder, guard, tokens, startupGate, interceptor);
+  }
+
+  /**
+   * Where the interceptors meet the builder. Apart from this class, so that {@code HerdGuardOkHttp}
+   * itself links without OkHttp: handing a {@code StartupGate} to {@code addInterceptor} makes the
+   * JVM's verifier load {@code okhttp3.Interceptor}, and without OkHttp that failed before {@link
+   * OkHttpPresence} could say what is missing.
+   */
+  private static final class Installation {
+    static OkHttpClient.Builder install(OkHttpClient.Builder builder, HerdGuard guard, TokenCache tokens,
+        boolean startupGate, HerdGuardInterceptor.Builder interceptor) {
+      if (startupGate && !guard.startupDelay().isZero()) {
+        builder.addInterceptor(StartupGate.of(guard));
+      }
+      if (tokens != null) {
+        builder.addInterceptor(TokenInterceptor.of(tokens));
+        builder.authenticator(TokenAuthenticator.of(tokens));
+      }
+      builder.addInterceptor(interceptor.build());
+      // Every resend is herdguard's: none by OkHttp below it (see the class comment).
+      builder.retryOnConnectionFailure(false);
+      builder.addNetworkInterceptor(HerdGuardInterceptor.networkInterceptor());
+      return builder;
     }
-    if (tokens != null) {
-      builder.addInterceptor(TokenInterceptor.of(tokens));
-      builder.authenticator(TokenAuthenticator.of(tokens));
-    }
-    builder.addInterceptor(interceptor.build());
-    // Every resend is herdguard's: none by OkHttp below it (see the class comment).
-    builder.retryOnConnectionFailure(false);
-    builder.addNetworkInterceptor(HerdGuardInterceptor.networkInterceptor());
-    return builder;
   }
 
   @Override

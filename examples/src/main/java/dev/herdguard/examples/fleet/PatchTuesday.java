@@ -311,7 +311,6 @@ public final class PatchTuesday {
     neededLogin[i] = true;
     caches[i] = cache;
     long delay = guards.startupDelay().toMillis();
-    if (Boolean.getBoolean("x.nostartup") && generation[i] > 0) delay = 0;
     contactAt(i, scheduler.now() + delay);
   }
 

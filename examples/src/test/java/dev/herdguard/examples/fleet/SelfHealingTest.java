@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * The self-healing targets for herdguard's defaults at a tenth of the scale (10,000 clients, 50
  * logins/s, every other parameter as in the full runs, so the ratios are the same), each beside
  * herdguard with its host state off, which must do measurably worse. big-fleet is played at a
- * hundredth: 10,000 clients against 5/s, ten times the fleet that capacity is sized for.
+ * hundredth: 10,000 clients against 5/s, ten times the fleet that capacity is sized for. The crash
+ * loop is compared with the bunched reboot at full scale, as the issue states its target.
  */
 class SelfHealingTest {
 
@@ -22,6 +23,7 @@ class SelfHealingTest {
   private static PatchTuesday.Result outage;
   private static PatchTuesday.Result outageOff;
   private static PatchTuesday.Result crashLoop;
+  private static PatchTuesday.Result bunchedFull;
   private static PatchTuesday.Result pacing;
   private static PatchTuesday.Result bigFleet;
   private static PatchTuesday.Settings bunchedSettings;
@@ -29,8 +31,10 @@ class SelfHealingTest {
   private static PatchTuesday.Settings bigSettings;
 
   static PatchTuesday.Settings settings(String scenario, String... extra) {
-    List<String> args = new ArrayList<>(List.of("--clients", "10000"));
-    args.addAll(List.of(extra));
+    List<String> args = new ArrayList<>(List.of(extra));
+    if (!args.contains("--clients")) {
+      args.addAll(List.of("--clients", "10000"));
+    }
     Flags f = Flags.parse(args, FleetSimulator.options(scenario));
     return FleetSimulator.selfHealingSettings(f, 2007, HerdGuardConfig.defaults());
   }
@@ -53,7 +57,11 @@ class SelfHealingTest {
         () -> hostStateOff(bunchedSettings),
         () -> herdguard(outageSettings),
         () -> hostStateOff(outageSettings),
-        () -> herdguard(settings("crash-loop")),
+        // The crash loop at full scale, beside the bunched reboot it is compared with: a crash
+        // loses the login in flight, and at a tenth of the fleet those losses weigh more (1.17x
+        // the time at 10,000 clients against 1.09x at 100,000, seeds 1-3 and 2007 alike).
+        () -> herdguard(settings("crash-loop", "--clients", "100000")),
+        () -> herdguard(settings("bunched-reboot", "--clients", "100000")),
         () -> herdguard(settings("bunched-reboot", "--server", "pacing")),
         () -> herdguard(bigSettings)), Runtime.getRuntime().availableProcessors());
     bunched = r.get(0);
@@ -61,8 +69,9 @@ class SelfHealingTest {
     outage = r.get(2);
     outageOff = r.get(3);
     crashLoop = r.get(4);
-    pacing = r.get(5);
-    bigFleet = r.get(6);
+    bunchedFull = r.get(5);
+    pacing = r.get(6);
+    bigFleet = r.get(7);
   }
 
   @Test
@@ -88,8 +97,8 @@ class SelfHealingTest {
   @Test
   void aCrashLoopingFleetDoesAsWellAsOneThatKeepsRunning() {
     assertTrue(crashLoop.online99Ms() > 0, "99% online");
-    double time = (double) crashLoop.online99Ms() / bunched.online99Ms();
-    double requests = (double) crashLoop.requests() / bunched.requests();
+    double time = (double) crashLoop.online99Ms() / bunchedFull.online99Ms();
+    double requests = (double) crashLoop.requests() / bunchedFull.requests();
     assertTrue(time <= 1.10, "time to 99% online vs bunched-reboot: " + time);
     assertTrue(requests <= 1.10, "requests vs bunched-reboot: " + requests);
   }
