@@ -151,6 +151,10 @@ final class GuardedFleet implements AutoCloseable {
         .withStartupGate(false)          // waited below with startupAsync(), holding no thread
         .withOperationName("login")      // herdguard.operations.login.* applies
         .install(loginBase.newBuilder())
+        // Below herdguard's interceptor, so it sees each attempt's own timeout (longer once the
+        // host's requests have timed out): declared to the demo server, which counts waste by it.
+        .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+            .header(LoginServer.TIMEOUT_HEADER, Integer.toString(chain.readTimeoutMillis())).build()))
         .build();
     TokenCache cache = guard.tokenCache(previous -> login(http, i));
     caches.set(i, cache);

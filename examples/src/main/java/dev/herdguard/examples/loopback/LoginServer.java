@@ -94,7 +94,16 @@ public final class LoginServer implements AutoCloseable {
   }
 
   /** A login waiting for the worker. */
-  private record Pending(HttpExchange exchange, long arrivalNanos) {}
+  /**
+   * A request waiting for the worker, and how long its client said it would wait for it. Not a
+   * header real clients send: the demo's clients declare their timeout so that the server can
+   * count a login served later as wasted, which it cannot see from the socket, and a client whose
+   * patience has grown is judged by its own timeout, not the fleet's usual one.
+   */
+  private record Pending(HttpExchange exchange, long arrivalNanos, long timeoutNanos) {}
+
+  /** The header a demo client declares its timeout in, in milliseconds: see {@link Pending}. */
+  public static final String TIMEOUT_HEADER = "X-Demo-Client-Timeout-Ms";
 
   private final Settings settings;
   private final HttpServer http;
@@ -184,12 +193,27 @@ public final class LoginServer implements AutoCloseable {
     }
     exchange.getRequestBody().readAllBytes(); // small; read so the connection can carry the next request
     traffic.offered(now);
-    if (closed || !queue.offer(new Pending(exchange, now))) {
+    if (closed || !queue.offer(new Pending(exchange, now, declaredTimeout(exchange)))) {
       traffic.rejected(now);
       rejectDebt.addAndGet(Math.round(workNanos * settings.rejectCost()));
       respond(exchange, 503, BUSY, retryAfterHeader);
     }
     // Otherwise the worker owns the exchange now and completes it; this thread is free at once.
+  }
+
+  private long declaredTimeout(HttpExchange exchange) {
+    String declared = exchange.getRequestHeaders().getFirst(TIMEOUT_HEADER);
+    if (declared != null) {
+      try {
+        long ms = Long.parseLong(declared);
+        if (ms > 0) {
+          return TimeUnit.MILLISECONDS.toNanos(ms);
+        }
+      } catch (NumberFormatException ignored) {
+        // not a number: the usual timeout
+      }
+    }
+    return timeoutNanos;
   }
 
   private void work() {
@@ -209,7 +233,7 @@ public final class LoginServer implements AutoCloseable {
           return;
         }
       }
-      boolean waited = free - p.arrivalNanos() <= timeoutNanos;
+      boolean waited = free - p.arrivalNanos() <= p.timeoutNanos();
       // A client that gave up is told nothing: its connection may be closed, or its answer lands in a
       // socket nobody reads. Either way it counts as wasted.
       boolean delivered = respond(p.exchange(), 200, tokenBody(), null);

@@ -103,7 +103,9 @@ public final class LoopbackDemo {
     List<Row> rows = new ArrayList<>();
     try {
       for (String run : options.runs()) {
-        Row row = "naive".equals(run) ? runNaive(options, reboots) : runGuarded(options, config, dir, run, reboots);
+        Row row = "naive".equals(run) ? runNaive(options, reboots)
+            : "off".equals(run) ? runGuarded(options, hostStateOff(config), dir.resolve("off"), run, reboots)
+            : runGuarded(options, config, dir, run, reboots);
         rows.add(row);
         out.printf(Locale.ROOT, "  %-9s %-5s done in %4.1fs: %s%n", row.policy(), row.tokens(),
             row.wallMillis() / 1000.0, row.notes());
@@ -117,6 +119,11 @@ public final class LoopbackDemo {
     out.println();
     printTable(report, out);
     return report;
+  }
+
+  /** herdguard as it was before host state: each call on its own, timeouts never growing. */
+  static HerdGuardConfig hostStateOff(HerdGuardConfig c) {
+    return c.toBuilder().withHostEnabled(false).build();
   }
 
   private static void describe(Options o, HerdGuardConfig c, Path dir, PrintStream out) {
@@ -200,7 +207,8 @@ public final class LoopbackDemo {
         notes += "; WARNING: every thread was logging in, so logins queued in the client and the server saw"
             + " fewer than the fleet sent: raise --threads";
       }
-      return row(o, "herdguard", tokens, reboots, needed, online, logins, t, wall, notes);
+      return row(o, "off".equals(tokens) ? "host off" : "herdguard", "off".equals(tokens) ? "cold" : tokens, reboots,
+          needed, online, logins, t, wall, notes);
     }
   }
 
@@ -345,7 +353,8 @@ public final class LoopbackDemo {
    * @param seed the seed of the reboot times ({@code --seed})
    * @param tokenDir where the herdguard fleet keeps its token files; null: a temporary folder,
    *     deleted at the end ({@code --dir})
-   * @param runs which runs, in order: {@code naive}, {@code cold}, {@code warm} ({@code --runs})
+   * @param runs which runs, in order: {@code naive}, {@code off} (herdguard cold with its host state
+   *     off: the behaviour before it), {@code cold}, {@code warm} ({@code --runs})
    */
   public record Options(
       int clients,
@@ -369,12 +378,16 @@ public final class LoopbackDemo {
         "usage: LoopbackDemo [--clients 2000] [--capacity 200] [--window 5s] [--queue 4s] [--timeout 2s]",
         "                    [--naive-retry 1s] [--retry-after <queue, rounded up>] [--time-scale 6]",
         "                    [--limit 40s] [--threads 256] [--seed 2007] [--dir <token folder>]",
-        "                    [--runs naive,cold,warm]",
+        "                    [--runs naive,off,cold,warm] [--bunched]",
+        "--bunched: 6,000 clients against 100 logins/s, a minute of the server's work, restart within the",
+        "           10 s startup delay: more bunched than it was sized for; runs naive,off,cold for 2m each",
         "durations: 250ms, 5s, 1m");
 
     private static final List<String> RUNS = List.of("naive", "cold", "warm");
+    private static final List<String> KNOWN_RUNS = List.of("naive", "off", "cold", "warm");
     private static final List<String> FLAGS = List.of("--clients", "--capacity", "--window", "--queue", "--timeout",
-        "--naive-retry", "--retry-after", "--time-scale", "--limit", "--threads", "--seed", "--dir", "--runs");
+        "--naive-retry", "--retry-after", "--time-scale", "--limit", "--threads", "--seed", "--dir", "--runs",
+        "--bunched");
 
     /** Checks the values; messages name the flag and its value. */
     public Options {
@@ -412,8 +425,8 @@ public final class LoopbackDemo {
       if (threads < 2 || threads > 4096) {
         problems.add("--threads (" + threads + ") must be in [2, 4096]");
       }
-      if (runs.isEmpty() || !RUNS.containsAll(runs)) {
-        problems.add("--runs (" + String.join(",", runs) + ") must list some of naive, cold, warm");
+      if (runs.isEmpty() || !KNOWN_RUNS.containsAll(runs)) {
+        problems.add("--runs (" + String.join(",", runs) + ") must list some of naive, off, cold, warm");
       } else if (runs.contains("warm") && tokenDir == null
           && (!runs.contains("cold") || runs.indexOf("cold") > runs.indexOf("warm"))) {
         // Without cold before it the temporary folder is empty: the run would be cold, labelled warm.
@@ -440,6 +453,7 @@ public final class LoopbackDemo {
     public static Options parse(String... args) {
       Map<String, String> flags = new LinkedHashMap<>();
       List<String> problems = new ArrayList<>();
+      boolean bunched = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--help") || a.equals("-h")) {
@@ -447,6 +461,10 @@ public final class LoopbackDemo {
         }
         if (!a.startsWith("--")) {
           problems.add("unexpected argument " + a);
+          continue;
+        }
+        if (a.equals("--bunched")) {
+          bunched = true;
           continue;
         }
         int eq = a.indexOf('=');
@@ -461,6 +479,14 @@ public final class LoopbackDemo {
         } else if (flags.put(name, value) != null) {
           problems.add(name + " is given twice");
         }
+      }
+      if (bunched) {
+        // A preset under the flags given: a fleet that needs six times what the startup delay spreads.
+        flags.putIfAbsent("--clients", "6000");
+        flags.putIfAbsent("--capacity", "100");
+        flags.putIfAbsent("--limit", "2m");
+        flags.putIfAbsent("--threads", "2048");
+        flags.putIfAbsent("--runs", "naive,off,cold");
       }
       Options d = defaults();
       Reader r = new Reader(flags, problems);
@@ -511,6 +537,10 @@ public final class LoopbackDemo {
           .withBackoffMax(max(d.backoffBase(), scale(d.backoffMax())))
           .withBreakerOpenWait(scale(d.breakerOpenWait()))
           .withRetryMaxDuration(scale(d.retryMaxDuration()))
+          .withHostMaxWait(max(d.hostBase(), scale(d.hostMaxWait())))
+          .withHostDownMaxWait(min(max(d.hostBase(), scale(d.hostMaxWait())), scale(d.hostDownMaxWait())))
+          .withHostMaxTimeout(scale(d.hostMaxTimeout()))
+          .withHostUserInterval(scale(d.hostUserInterval()))
           .build();
     }
 
@@ -520,6 +550,10 @@ public final class LoopbackDemo {
 
     private static Duration max(Duration a, Duration b) {
       return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+      return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Reads flags, collecting every problem instead of stopping at the first. */

@@ -48,11 +48,21 @@ class LoopbackPartsTest {
         () -> Options.parse("--clients", "0", "--runs", "lukewarm", "--seed", "x", "--verbose"));
     assertEquals("unknown flag --verbose; --seed (x) must be a whole number; "
         + "--clients (0) must be in [1, 20000]: each client in flight holds a socket; "
-        + "--runs (lukewarm) must list some of naive, cold, warm", e.getMessage());
+        + "--runs (lukewarm) must list some of naive, off, cold, warm", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> Options.parse("--runs", "warm,cold"));
     assertEquals("--runs (warm,cold) needs cold before warm, or --dir holding the token files of an earlier run",
         e.getMessage());
     assertEquals(List.of("warm"), Options.parse("--runs", "warm", "--dir", "/tmp/tokens").runs());
+  }
+
+  @Test
+  void theBunchedPresetIsAFleetSixTimesWhatTheStartupDelaySpreads() {
+    Options o = Options.parse("--bunched");
+    assertEquals(6000, o.clients());
+    assertEquals(100, o.capacity());
+    assertEquals(List.of("naive", "off", "cold"), o.runs());
+    assertEquals(Duration.ofMinutes(2), o.limit());
+    assertEquals(3000, Options.parse("--bunched", "--clients", "3000").clients(), "a flag given beats the preset");
   }
 
   @Test
@@ -63,8 +73,14 @@ class LoopbackPartsTest {
     assertEquals(Duration.ofSeconds(10), c.backoffMax());
     assertEquals(Duration.ofSeconds(5), c.breakerOpenWait());
     assertEquals(Duration.ofSeconds(50), c.retryMaxDuration());
+    assertEquals(Duration.ofSeconds(50), c.hostMaxWait());
+    assertEquals(Duration.ofSeconds(5), c.hostDownMaxWait());
+    assertEquals(Duration.ofSeconds(10), c.hostMaxTimeout());
+    assertEquals(Duration.ofSeconds(10), c.hostUserInterval());
     assertEquals(d.toBuilder().withStartupMaxDelay(c.startupMaxDelay()).withBackoffMax(c.backoffMax())
-        .withBreakerOpenWait(c.breakerOpenWait()).withRetryMaxDuration(c.retryMaxDuration()).build(), c);
+        .withBreakerOpenWait(c.breakerOpenWait()).withRetryMaxDuration(c.retryMaxDuration())
+        .withHostMaxWait(c.hostMaxWait()).withHostDownMaxWait(c.hostDownMaxWait())
+        .withHostMaxTimeout(c.hostMaxTimeout()).withHostUserInterval(c.hostUserInterval()).build(), c);
     assertEquals(d, Options.parse("--time-scale", "1").herdguardConfig());
   }
 
