@@ -7,6 +7,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -375,7 +376,7 @@ public final class GuardedOperation {
       Duration d = Duration.ofNanos(wait);
       if (log.isDebugEnabled()) {
         log.debug("{}: {} attempts to {} failed in a row; no attempt to it for {}",
-            name, failures, host.host(), Durations.format(d));
+            name, failures, host.host(), Durations.human(d));
       }
       safely(() -> listener.onHostWait(host.host(), failures, d));
     }
@@ -400,7 +401,7 @@ public final class GuardedOperation {
           attempts.elapsed(), left,
           name + ": " + host.host() + (host.consecutiveFailures() == 0 ? " asked for a wait"
               : " is backing off after " + host.consecutiveFailures() + " failures in a row")
-              + "; next attempt in " + Durations.format(left) + ", and " + why,
+              + "; next attempt in " + Durations.format(left.truncatedTo(ChronoUnit.MILLIS)) + ", and " + why,
           attempts.last);
     }
     return wait;
@@ -500,7 +501,7 @@ public final class GuardedOperation {
     safely(() -> listener.onRetriesExhausted(name, attempts.count, elapsed, attempts.last));
     return new HerdGuardException(HerdGuardException.Reason.RETRIES_EXHAUSTED, name, attempts.count,
         elapsed, null,
-        name + ": gave up after " + attempts.count + " attempts in " + Durations.format(elapsed)
+        name + ": gave up after " + attempts.count + " attempts in " + Durations.format(elapsed.truncatedTo(ChronoUnit.MILLIS))
             + " (" + limit + "); last failure: " + describe(attempts.last),
         attempts.last);
   }

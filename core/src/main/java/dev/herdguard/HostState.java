@@ -11,6 +11,7 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -364,7 +365,7 @@ public final class HostState {
       if (left > settings.longestWaitNanos) {
         log.warn("{}: the saved wait ({} left) is longer than this host could have asked for;"
             + " cut to {} (a clock moved, or the file was changed)", host,
-            Durations.format(Duration.ofNanos(left)), Durations.format(Duration.ofNanos(remaining)));
+            Durations.human(Duration.ofNanos(left)), Durations.human(Duration.ofNanos(remaining)));
       }
     }
     // A saved streak is an old one: count it as having lasted, so that it goes on growing.
@@ -394,7 +395,7 @@ public final class HostState {
     Streak s = streak;
     return s == null
         ? "HostState[" + host + ", healthy]"
-        : "HostState[" + host + ", failures=" + s.failures + ", wait=" + Durations.format(remainingWait()) + "]";
+        : "HostState[" + host + ", failures=" + s.failures + ", wait=" + Durations.format(remainingWait().truncatedTo(ChronoUnit.MILLIS)) + "]";
   }
 
   /**

@@ -257,6 +257,22 @@ class HostStateTest {
   }
 
   @Test
+  void aWaitInAMessageOrToStringReadsAsAPersonWritesItNeverInIso() {
+    HerdGuard guard = guard(oneAttempt().withRetryMaxDuration(Duration.ofSeconds(20)));
+    GuardedOperation op = guard.operation("login");
+    op.host().obeyHint(Duration.ofSeconds(60));
+    // A real ticker is never on a millisecond: 66s less 1.234567ms is left.
+    advance(Duration.ofNanos(1_234_567));
+    try (LogCapture logs = new LogCapture()) {
+      HerdGuardException e = assertThrows(HerdGuardException.class, () -> op.call(() -> "never"));
+      assertTrue(e.getMessage().contains("next attempt in 65998ms"), e.getMessage());
+      for (String text : List.of(e.getMessage(), op.host().toString(), logs.text())) {
+        assertFalse(text.matches("(?s).*\\bPT\\d.*"), text);
+      }
+    }
+  }
+
+  @Test
   void aBlockingCallWhoseWaitEndsAfterMaxDurationStopsAtOnceWithTheTimeLeft() {
     HerdGuard guard = guard(oneAttempt().withRetryMaxDuration(Duration.ofSeconds(20)));
     GuardedOperation op = guard.operation("login");

@@ -2,6 +2,7 @@ package dev.herdguard.micrometer;
 
 import dev.herdguard.GuardedOperation;
 import dev.herdguard.HerdGuardListener;
+import dev.herdguard.HostState;
 import dev.herdguard.Token;
 import dev.herdguard.TokenCache;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -69,6 +71,7 @@ public final class HerdGuardMetrics implements HerdGuardListener {
   private final ConcurrentHashMap<String, Counter> retries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> exhausted = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> budgetRefusals = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> hostWaits = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> hintsTooLong = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, BreakerMeters> breakerMeters = new ConcurrentHashMap<>();
   private final Counter loginSuccesses;
@@ -188,6 +191,35 @@ public final class HerdGuardMetrics implements HerdGuardListener {
         .tags(tags).tag("host", h)
         .description("Retries the host's retry budget refused")
         .register(registry)).increment();
+  }
+
+  /**
+   * A host's state set a wait after a streak of failures (or a server's hint): {@code
+   * herdguard.host.waits}, a timer per host, counts them and records how long each was.
+   */
+  @Override
+  public void onHostWait(String host, int failures, Duration wait) {
+    hostWaits.computeIfAbsent(host, h -> Timer.builder("herdguard.host.waits")
+        .tags(tags).tag("host", h)
+        .description("Waits a host's failures in a row (or its server's hint) set before the next attempt")
+        .register(registry)).record(wait);
+  }
+
+  /**
+   * Binds the time left before the next attempt to {@code host} may start, as the time gauge
+   * {@code herdguard.host.wait.remaining} tagged with the host: zero while it is healthy.
+   *
+   * @param host the host's state, from {@code guard.host(name)}
+   * @return this
+   */
+  public HerdGuardMetrics bindHost(HostState host) {
+    Objects.requireNonNull(host, "host");
+    TimeGauge.builder("herdguard.host.wait.remaining", host, TimeUnit.MILLISECONDS,
+            h -> h.remainingWait().toMillis())
+        .tags(tags).tag("host", host.host())
+        .description("Time left before the next attempt to the host may start")
+        .register(registry);
+    return this;
   }
 
   @Override

@@ -210,4 +210,18 @@ class HerdGuardMetricsTest {
       assertEquals("token cache name (\" \") must not be blank", e.getMessage());
     }
   }
+
+  @Test
+  void hostWaitsAreTimedPerHostAndTheTimeLeftIsAGauge() {
+    HerdGuardMetrics metrics = HerdGuardMetrics.create(registry);
+    HerdGuard guard = guard(fast().withRetryMaxAttempts(1), metrics);
+    metrics.bindHost(guard.host(HOST));
+    assertEquals(0, registry.get("herdguard.host.wait.remaining").tag("host", HOST).timeGauge().value(TimeUnit.SECONDS));
+    // A 503 with a hint of a minute gates the host: one wait, recorded, and the time left shown.
+    assertThrows(HerdGuardException.class, () -> guard.operation("login", HOST).call(() -> {
+      throw new dev.herdguard.ServerBusyException("503", Duration.ofMinutes(1));
+    }));
+    assertEquals(1, registry.get("herdguard.host.waits").tag("host", HOST).timer().count());
+    assertTrue(registry.get("herdguard.host.wait.remaining").tag("host", HOST).timeGauge().value(TimeUnit.SECONDS) > 55);
+  }
 }

@@ -123,7 +123,7 @@ public final class FleetSimulator {
     out.println("  crash-loop     (self-healing)    bunched-reboot, each process exiting 30 s after a failed login");
     out.println("                 each self-healing scenario plays naive, herdguard with host state off, and herdguard");
     out.println();
-    out.println("every scenario prints a table and writes a chart of requests per second to --out (target/fleet).");
+    out.println("every scenario prints a table and writes a chart (PNG) of requests per second and its outcome to --out (target/fleet).");
     out.println("herdguard runs with its defaults, or with the herdguard.* properties of --config <file>.");
     out.println();
     out.println("bin/demo loopback [--help]  the same story over real sockets: a login server on 127.0.0.1 and");
@@ -226,7 +226,7 @@ public final class FleetSimulator {
   private static void common(List<Flags.Option> o, String seed) {
     o.add(new Flags.Option("seed", seed, "seed of every random draw: same seed, same table"));
     o.add(new Flags.Option("config", "", "a properties file of herdguard.* keys for the herdguard fleet"));
-    o.add(new Flags.Option("out", "target/fleet", "folder for the chart"));
+    o.add(new Flags.Option("out", "target/fleet", "folder for the chart (<scenario>.png)"));
     o.add(new Flags.Option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()),
         "runs played at once (each run is single-threaded)"));
   }
@@ -316,10 +316,8 @@ public final class FleetSimulator {
             + format(Math.round(clients / server.capacity() * 1000)) + " for a cold fleet)",
         List.of("policy", "tokens", "peak load", "requests", "logins", "req/login", "99% online", "ideal",
             "vs ideal", "wasted"));
-    // A naive client keeps no token: its warm row is its cold run.
-    for (String state : cache.equals("both") ? List.of("warm", "cold") : List.of(cache)) {
-      patchRow(report, naive, state.equals("warm") ? "warm (unused)" : state, horizon);
-    }
+    // A naive client keeps no token: one row, whichever caches were asked for.
+    patchRow(report, naive, "none", horizon);
     if (warm != null) {
       patchRow(report, warm, "warm", horizon);
     }
@@ -337,25 +335,31 @@ public final class FleetSimulator {
     report.note(timing(wall, c.threads(), results.stream().map(r -> label(r.policy(), r.warm() ? "warm" : "cold")
         + " " + seconds(r.wallMillis())).toList()));
 
-    List<SvgChart.Series> load = new ArrayList<>();
-    List<SvgChart.Series> good = new ArrayList<>();
-    load.add(new SvgChart.Series("naive", NAIVE_COLOR, sent(naive.traffic())));
-    good.add(new SvgChart.Series("naive", NAIVE_COLOR, useful(naive.traffic())));
+    // The outcome first: the share of the fleet online. A warm fleet needs almost no logins, so
+    // on a requests panel alone it would read as "did nothing"; its legend says what it sent.
+    List<FleetChart.Series> online = new ArrayList<>();
+    List<FleetChart.Series> load = new ArrayList<>();
+    online.add(new FleetChart.Series("naive", NAIVE_COLOR, percentOf(naive.onlineShare())));
+    load.add(new FleetChart.Series("naive: " + roughly(naive.requests()) + " requests", NAIVE_COLOR,
+        sent(naive.traffic())));
     if (warm != null) {
-      load.add(new SvgChart.Series("herdguard, warm", WARM_COLOR, sent(warm.traffic())));
-      good.add(new SvgChart.Series("herdguard, warm", WARM_COLOR, useful(warm.traffic())));
+      online.add(new FleetChart.Series("herdguard, warm", WARM_COLOR, percentOf(warm.onlineShare())));
+      load.add(new FleetChart.Series("herdguard, warm: " + roughly(warm.logins()) + " logins ("
+          + percent(warm.loginShare(), 1) + " of the fleet)", WARM_COLOR,
+          sent(warm.traffic())));
     }
     if (cold != null) {
-      load.add(new SvgChart.Series("herdguard, cold", COLD_COLOR, sent(cold.traffic())));
-      good.add(new SvgChart.Series("herdguard, cold", COLD_COLOR, useful(cold.traffic())));
+      online.add(new FleetChart.Series("herdguard, cold", COLD_COLOR, percentOf(cold.onlineShare())));
+      load.add(new FleetChart.Series("herdguard, cold: " + roughly(cold.requests()) + " requests", COLD_COLOR,
+          sent(cold.traffic())));
     }
     load.add(capacity(naive.traffic()));
-    good.add(capacity(naive.traffic()));
     return chart(report, c, "patch-tuesday", "patch-tuesday: " + String.format("%,d", clients)
             + " clients reboot within " + format(window.toMillis()),
-        "login server " + Flags.number(server.capacity()) + "/s; naive keeps no token, so warm = cold for it",
-        List.of(SvgChart.Panel.log("requests per second (log scale)", 1, load),
-            SvgChart.Panel.linear("logins answered in time per second (goodput)", good)));
+        "login server " + Flags.number(server.capacity()) + "/s; warm = tokens kept across the restart, "
+            + "cold = none; naive keeps none",
+        List.of(FleetChart.Panel.linear("share of the fleet online, %", online),
+            FleetChart.Panel.log("login requests per second (log scale; a gap: none sent)", load)));
   }
 
   private static void patchRow(Report report, PatchTuesday.Result r, String tokens, Duration horizon) {
@@ -445,15 +449,15 @@ public final class FleetSimulator {
     return chart(report, c, scenario + (pacing ? "-pacing" : ""), title,
         String.format("%,d clients, login server %s/s%s", s.clients(), Flags.number(s.server().capacity()),
             pacing ? ", pacing" : ""),
-        List.of(SvgChart.Panel.log("requests per second (log scale)", 1, List.of(
-                new SvgChart.Series("naive", NAIVE_COLOR, sent(naive.traffic())),
-                new SvgChart.Series("herdguard, host state off", hostOffColor, sent(hostOff.traffic())),
-                new SvgChart.Series("herdguard", COLD_COLOR, sent(hg.traffic())),
+        List.of(FleetChart.Panel.log("requests per second (log scale)", List.of(
+                new FleetChart.Series("naive", NAIVE_COLOR, sent(naive.traffic())),
+                new FleetChart.Series("herdguard, host state off", hostOffColor, sent(hostOff.traffic())),
+                new FleetChart.Series("herdguard", COLD_COLOR, sent(hg.traffic())),
                 capacity(hg.traffic()))),
-            SvgChart.Panel.linear("share of the fleet online, %", List.of(
-                new SvgChart.Series("naive", NAIVE_COLOR, percentOf(naive.onlineShare())),
-                new SvgChart.Series("herdguard, host state off", hostOffColor, percentOf(hostOff.onlineShare())),
-                new SvgChart.Series("herdguard", COLD_COLOR, percentOf(hg.onlineShare()))))));
+            FleetChart.Panel.linear("share of the fleet online, %", List.of(
+                new FleetChart.Series("naive", NAIVE_COLOR, percentOf(naive.onlineShare())),
+                new FleetChart.Series("herdguard, host state off", hostOffColor, percentOf(hostOff.onlineShare())),
+                new FleetChart.Series("herdguard", COLD_COLOR, percentOf(hg.onlineShare()))))));
   }
 
   private static double clientsOverCapacityMs(PatchTuesday.Settings s) {
@@ -514,13 +518,13 @@ public final class FleetSimulator {
     return chart(report, c, "slow-server", "slow-server: capacity falls to " + Math.round(factor * 100) + "% from "
             + format(slowFrom.toMillis()) + " for " + format(slowFor.toMillis()),
         String.format("%,d clients calling every %s on average", clients, format(interval.toMillis())),
-        List.of(SvgChart.Panel.log("requests per second (log scale)", 1, List.of(
-                new SvgChart.Series("naive", NAIVE_COLOR, sent(results.get(0).traffic())),
-                new SvgChart.Series("herdguard", COLD_COLOR, sent(hg.traffic())),
+        List.of(FleetChart.Panel.log("requests per second (log scale)", List.of(
+                new FleetChart.Series("naive", NAIVE_COLOR, sent(results.get(0).traffic())),
+                new FleetChart.Series("herdguard", COLD_COLOR, sent(hg.traffic())),
                 capacity(hg.traffic()))),
-            SvgChart.Panel.linear("calls answered in time per second (goodput)", List.of(
-                new SvgChart.Series("naive", NAIVE_COLOR, useful(results.get(0).traffic())),
-                new SvgChart.Series("herdguard", COLD_COLOR, useful(hg.traffic())),
+            FleetChart.Panel.linear("calls answered in time per second (goodput)", List.of(
+                new FleetChart.Series("naive", NAIVE_COLOR, useful(results.get(0).traffic())),
+                new FleetChart.Series("herdguard", COLD_COLOR, useful(hg.traffic())),
                 capacity(hg.traffic())))));
   }
 
@@ -560,13 +564,13 @@ public final class FleetSimulator {
     return chart(report, c, "mass-expiry", "mass-expiry: " + String.format("%,d", clients) + " tokens of "
             + format(lifetime.toMillis()) + " issued within " + format(issueWindow.toMillis()),
         "token server " + Flags.number(server.capacity()) + "/s",
-        List.of(SvgChart.Panel.log("renewal requests per second (log scale)", 1, List.of(
-                new SvgChart.Series("naive", NAIVE_COLOR, sent(naive.traffic())),
-                new SvgChart.Series("herdguard", COLD_COLOR, sent(hg.traffic())),
+        List.of(FleetChart.Panel.log("renewal requests per second (log scale)", List.of(
+                new FleetChart.Series("naive", NAIVE_COLOR, sent(naive.traffic())),
+                new FleetChart.Series("herdguard", COLD_COLOR, sent(hg.traffic())),
                 capacity(hg.traffic()))),
-            SvgChart.Panel.linear("renewals answered in time per second", List.of(
-                new SvgChart.Series("naive", NAIVE_COLOR, useful(naive.traffic())),
-                new SvgChart.Series("herdguard", COLD_COLOR, useful(hg.traffic())),
+            FleetChart.Panel.linear("renewals answered in time per second", List.of(
+                new FleetChart.Series("naive", NAIVE_COLOR, useful(naive.traffic())),
+                new FleetChart.Series("herdguard", COLD_COLOR, useful(hg.traffic())),
                 capacity(hg.traffic())))));
   }
 
@@ -610,12 +614,12 @@ public final class FleetSimulator {
     return chart(report, c, "staged-push", "staged-push: a bad update, " + String.format("%,d", clients) + " clients",
         "herdguard: cohorts " + f.text("steps") + "% a step every " + format(stepEvery.toMillis())
             + ", halted after " + haltAfter + " crash reports; naive: everyone at once",
-        List.of(SvgChart.Panel.log("share of the fleet that installed the bad update, % (log scale)", 0.001, List.of(
-                new SvgChart.Series("naive", NAIVE_COLOR, exposedPercent(naive)),
-                new SvgChart.Series("herdguard", COLD_COLOR, exposedPercent(hg)))),
-            SvgChart.Panel.log("update checks per second (log scale)", 1, List.of(
-                new SvgChart.Series("naive", NAIVE_COLOR, sent(naive.traffic())),
-                new SvgChart.Series("herdguard", COLD_COLOR, sent(hg.traffic()))))));
+        List.of(FleetChart.Panel.log("share of the fleet that installed the bad update, % (log scale)", List.of(
+                new FleetChart.Series("naive", NAIVE_COLOR, exposedPercent(naive)),
+                new FleetChart.Series("herdguard", COLD_COLOR, exposedPercent(hg)))),
+            FleetChart.Panel.log("update checks per second (log scale)", List.of(
+                new FleetChart.Series("naive", NAIVE_COLOR, sent(naive.traffic())),
+                new FleetChart.Series("herdguard", COLD_COLOR, sent(hg.traffic()))))));
   }
 
   private static double[] exposedPercent(StagedPush.Result r) {
@@ -629,9 +633,9 @@ public final class FleetSimulator {
   // ------------------------------------------------------------------ helpers
 
   private static Report chart(Report report, Common c, String name, String title, String subtitle,
-      List<SvgChart.Panel> panels) throws IOException {
-    Path file = c.out().resolve(name + ".svg");
-    new SvgChart(title, subtitle, panels).write(file);
+      List<FleetChart.Panel> panels) throws IOException {
+    Path file = c.out().resolve(name + ".png");
+    new FleetChart(title, subtitle, panels).write(file);
     return report.chart(file);
   }
 
@@ -686,12 +690,12 @@ public final class FleetSimulator {
     return String.format(Locale.ROOT, "%.1fs", millis / 1000.0);
   }
 
-  private static SvgChart.Series capacity(Traffic t) {
+  private static FleetChart.Series capacity(Traffic t) {
     double[] v = new double[t.seconds()];
     for (int s = 0; s < v.length; s++) {
       v[s] = t.capacity(s);
     }
-    return new SvgChart.Series("capacity", CAPACITY_COLOR, v, true);
+    return new FleetChart.Series("capacity", CAPACITY_COLOR, v, true);
   }
 
   private static double[] sent(Traffic t) {
@@ -716,6 +720,17 @@ public final class FleetSimulator {
 
   private static String count(long n) {
     return String.format(Locale.ROOT, "%,d", n);
+  }
+
+  /** A count for a legend: 207, 100k, 32.6M. */
+  static String roughly(long n) {
+    if (n >= 1_000_000) {
+      return Flags.number(Math.round(n / 100_000.0) / 10.0) + "M";
+    }
+    if (n >= 10_000) {
+      return Flags.number(Math.round(n / 1_000.0)) + "k";
+    }
+    return count(n);
   }
 
   private static String ratio(double d) {

@@ -91,6 +91,17 @@ public final class PatchTuesday {
       this(clients, window, rebootMean, tokenLifetime, server, naiveRetry, horizon, seed, config, null);
     }
 
+    /**
+     * {@code big-fleet}'s settings, as {@code bin/demo big-fleet} plays them: 1,000,000 clients
+     * rebooting as in patch-tuesday, cold, against a login server of 500/s, sized for a tenth of the fleet.
+     */
+    public static Settings bigFleet(HerdGuardConfig config) {
+      Settings d = defaults(1_000_000);
+      SimServer.Settings server = SimServer.Settings.steady(500, 10_000, 0.01, Duration.ofSeconds(5), null);
+      return new Settings(d.clients(), d.window(), d.rebootMean(), d.tokenLifetime(), server, d.naiveRetry(),
+          Duration.ofMinutes(75), d.seed(), config);
+    }
+
     /** The same settings with another herdguard configuration. */
     public Settings withConfig(HerdGuardConfig c) {
       return new Settings(clients, window, rebootMean, tokenLifetime, server, naiveRetry, horizon, seed, c, crashAfter);

@@ -3,6 +3,7 @@ package dev.herdguard.examples.loopback;
 import dev.herdguard.HerdGuard;
 import dev.herdguard.HerdGuardConfig;
 import dev.herdguard.HerdGuardListener;
+import dev.herdguard.HostState;
 import dev.herdguard.LoginFailedException;
 import dev.herdguard.Token;
 import dev.herdguard.TokenCache;
@@ -74,6 +75,7 @@ final class GuardedFleet implements AutoCloseable {
   private final OnlineLog online;
   private final ScheduledThreadPoolExecutor scheduler;
   private final AtomicReferenceArray<TokenCache> caches;
+  private final AtomicReferenceArray<HostState> hosts;
   private final AtomicIntegerArray neededLogin;
   private final Events events = new Events();
   private final AtomicInteger loginsRunning = new AtomicInteger();
@@ -115,6 +117,7 @@ final class GuardedFleet implements AutoCloseable {
     });
     scheduler.setRemoveOnCancelPolicy(true);
     this.caches = new AtomicReferenceArray<>(rebootNanos.length);
+    this.hosts = new AtomicReferenceArray<>(rebootNanos.length);
     this.neededLogin = new AtomicIntegerArray(rebootNanos.length);
   }
 
@@ -158,6 +161,7 @@ final class GuardedFleet implements AutoCloseable {
         .build();
     TokenCache cache = guard.tokenCache(previous -> login(http, i));
     caches.set(i, cache);
+    hosts.set(i, guard.host(url.host()));
     if (cache.peek().isPresent()) {
       online.online(i); // the token file from the last run still holds a valid token: no login
       return;
@@ -169,6 +173,18 @@ final class GuardedFleet implements AutoCloseable {
   /** Asks the cache for the token; after a failure, again when the cache's backoff allows. */
   private void fetch(int i) {
     if (stopped) {
+      return;
+    }
+    // While the login server's host is backing off, wait here, on no thread, rather than inside the
+    // login call, where the interceptor would hold a pooled thread asleep for the host's wait: what
+    // an app with a thread to spare per login need not do, and a demo of 6,000 clients must.
+    Duration hostWait = hosts.get(i).remainingWait();
+    if (!hostWait.isZero()) {
+      try {
+        scheduler.schedule(() -> fetch(i), hostWait.toNanos() + 1_000_000, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException closing) {
+        // The run is over.
+      }
       return;
     }
     caches.get(i).getAsync().whenComplete((token, failure) -> {

@@ -110,6 +110,11 @@ class SelfHealingTest {
   }
 
   @Test
+  void theBenchmarksBigFleetIsTheCommandLinesBigFleet() {
+    assertEquals(settings("big-fleet", "--clients", "1000000"), PatchTuesday.Settings.bigFleet(HerdGuardConfig.defaults()));
+  }
+
+  @Test
   void aFleetTenTimesLargerThanPlannedStillConverges() {
     assertTrue(bigFleet.online99VsIdeal() <= 2.0, "99% online vs ideal: " + bigFleet.online99VsIdeal());
     assertTrue(bigFleet.wasted() <= 0.30, "wasted: " + bigFleet.wasted());

@@ -92,6 +92,15 @@ class LoopbackPartsTest {
     assertEquals(now.plusSeconds(3600), t.expiresAt().orElseThrow());
     assertThrows(IOException.class, () -> LoginJson.parse("{\"error\":\"busy\"}", now));
     assertThrows(IOException.class, () -> LoginJson.parse("{\"access_token\":\"x\",\"expires_in\":soon}", now));
+    assertThrows(IOException.class, () -> LoginJson.parse("{\"access_token\":\"x\",\"expires_in\":\"1h\"}", now));
+    assertThrows(IOException.class, () -> LoginJson.parse("{\"access_token\":\"x\",\"expires_in\":-1}", now));
+    assertThrows(IOException.class, () -> LoginJson.parse("[1,2]", now));
+    // A JSON library reads what a server may send and a hand parser would not: any field order,
+    // whitespace, escapes, fields it does not know.
+    Token spaced = LoginJson.parse("{ \"token_type\": \"Bearer\", \"expires_in\": 60,\n"
+        + " \"access_token\": \"a\\\"b\" }", now);
+    assertEquals("a\"b", spaced.value());
+    assertEquals(now.plusSeconds(60), spaced.expiresAt().orElseThrow());
   }
 
   @Test
