@@ -66,7 +66,7 @@ final class ConfigSources {
 
   static HerdGuardConfig.Builder read(
       ClassLoader classLoader, Properties systemProperties, Map<String, String> env) {
-    HerdGuardConfig.Builder b = HerdGuardConfig.builder();
+    HerdGuardConfig.Builder b = HerdGuardConfig.builder().withEnvironment(systemProperties::getProperty, env::get);
     // Key by key, later sources replace earlier ones; the builder then sees one value per key.
     Map<String, Entry> merged = new LinkedHashMap<>();
 

@@ -49,6 +49,8 @@ public final class GuardedOperation {
   private static final Logger log = LoggerFactory.getLogger(GuardedOperation.class);
   /** A listener that throws on every call must not flood the log either. */
   private static final LogLimiter LISTENER_WARNINGS = LogLimiter.ofDefaults();
+  /** A blocking call held this long or longer is logged at INFO with why. */
+  static final long LONG_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final String name;
   private final CircuitBreaker breaker;
@@ -118,8 +120,53 @@ public final class GuardedOperation {
   }
 
   /**
-   * Runs {@code callable} under this operation's breaker, retrying its retryable failures. The
-   * calling thread waits out each backoff (interruptibly, holding no monitor).
+   * Runs {@code work} under this operation's breaker, retrying its retryable failures, and throws
+   * only what {@code work} throws: {@code guard.operation("login").call(() -> client.login(user))}
+   * with a {@code login} declared {@code throws IOException} throws {@code IOException}, the
+   * caller's own type, unwrapped. The calling thread waits out each backoff (interruptibly, holding
+   * no monitor).
+   *
+   * <p>How this compares: Failsafe's {@code get(CheckedSupplier)} wraps a checked failure in its
+   * unchecked {@code FailsafeException}, so the caller catches herdguard's type and unwraps its
+   * own; Resilience4j's {@code decorateCheckedSupplier} throws {@code Throwable}. herdguard infers
+   * the exception type from the lambda instead (see {@link CheckedCallable}); what herdguard adds
+   * is unchecked ({@link HerdGuardException}) or is the wait's {@link InterruptedException}.
+   *
+   * @param work the guarded code; it may run several times
+   * @param <T> the result type
+   * @param <X> what {@code work} may throw, inferred from it
+   * @return the first successful result
+   * @throws X {@code work}'s own failure: one that is not retried, at once
+   * @throws HerdGuardException if the breaker is open, the retries or the retry budget are spent, or
+   *     the server asked for a wait longer than allowed; its cause is the last failure
+   * @throws InterruptedException if the thread is interrupted while the call waits between attempts
+   */
+  public <T, X extends Exception> T call(CheckedCallable<T, X> work) throws X, InterruptedException {
+    return call(work, sleeping);
+  }
+
+  /**
+   * Runs {@code work}, which returns nothing, like {@link #call(CheckedCallable)}:
+   * {@code guard.operation("sync").run(store::upload)}.
+   *
+   * @param work the guarded code; it may run several times
+   * @param <X> what {@code work} may throw, inferred from it
+   * @throws X {@code work}'s own failure when it is not retried
+   * @throws HerdGuardException as {@link #call(CheckedCallable)}
+   * @throws InterruptedException if the thread is interrupted while the call waits between attempts
+   */
+  public <X extends Exception> void run(CheckedRunnable<X> work) throws X, InterruptedException {
+    Objects.requireNonNull(work, "work");
+    call(() -> {
+      work.run();
+      return null;
+    });
+  }
+
+  /**
+   * Runs a {@link Callable} you already hold like {@link #call(CheckedCallable)}; it throws
+   * {@code Exception} because {@code Callable.call()} does. A lambda picks the
+   * {@link CheckedCallable} overload, which throws only what the lambda throws.
    *
    * @param callable the guarded code; it may run several times
    * @param <T> the result type
@@ -131,6 +178,34 @@ public final class GuardedOperation {
    */
   public <T> T call(Callable<T> callable) throws Exception {
     return call(callable, sleeping);
+  }
+
+  /**
+   * Runs {@code work} like {@link #call(Callable, RetryControl)}, throwing only what {@code work}
+   * throws (see {@link #call(CheckedCallable)}).
+   *
+   * @param work the guarded code; it may run several times
+   * @param control asked before each retry whether it may happen, then waits for it
+   * @param <T> the result type
+   * @param <X> what {@code work} may throw, inferred from it
+   * @return the first successful result
+   * @throws X {@code work}'s own failure when it is not retried
+   * @throws HerdGuardException as {@link #call(Callable, RetryControl)}
+   * @throws InterruptedException if the thread is interrupted while the call runs, or
+   *     {@code control}'s wait throws it
+   */
+  @SuppressWarnings("unchecked")
+  public <T, X extends Exception> T call(CheckedCallable<T, X> work, RetryControl control)
+      throws X, InterruptedException {
+    try {
+      return call((Callable<T>) work, control);
+    } catch (RuntimeException | InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      // Only work's own failures reach here (herdguard's are unchecked or the wait's interrupt),
+      // and work can only throw X.
+      throw (X) e;
+    }
   }
 
   /**
@@ -170,7 +245,9 @@ public final class GuardedOperation {
           if (attempts == null) {
             attempts = new Attempts(startNanos);
           }
-          control.await(hostWaitNanos(attempts, wait, control));
+          long hold = hostWaitNanos(attempts, wait, control);
+          announceLongWait(hold);
+          control.await(hold);
           seen = host.current();
         }
       }
@@ -203,7 +280,9 @@ public final class GuardedOperation {
           attempts.count = 1;
         }
         hostFailed(seen, failure);
-        control.await(retryDelayNanos(attempts, failure, control));
+        long delay = retryDelayNanos(attempts, failure, control);
+        announceLongWait(delay);
+        control.await(delay);
         waited = true;
         continue;
       } catch (Error error) {
@@ -270,6 +349,21 @@ public final class GuardedOperation {
     long delay = nextDelayNanos(attempts, failure, control);
     long gate = host.waitNanos(host.current());
     return gate > delay ? hostWaitNanos(attempts, gate, control) : delay;
+  }
+
+  /**
+   * A blocking call held for long looks like a hang: say why at INFO, at most once a minute per
+   * operation (a fleet's worth of held calls must not flood the log).
+   */
+  private void announceLongWait(long waitNanos) {
+    if (waitNanos < LONG_WAIT_NANOS || !log.isInfoEnabled() || warnings.permit("long-wait") == LogLimiter.SUPPRESS) {
+      return;
+    }
+    int failures = host.consecutiveFailures();
+    log.info("{}: holding this call {} before its next attempt: {} failed {} time{} in a row, and herdguard spaces "
+            + "attempts to a failing server (herdguard.host.*, herdguard.backoff.*, a Retry-After) so that a fleet "
+            + "does not pile onto it; logged at most once a minute",
+        name, Durations.human(Duration.ofNanos(waitNanos)), host.host(), failures, failures == 1 ? "" : "s");
   }
 
   /** Records a retryable failure in the host's state, and reports the wait it set. */

@@ -18,9 +18,12 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * herdguard's facade: built once from a {@link HerdGuardConfig}, it hands out the startup delay,
@@ -38,6 +41,7 @@ import java.util.regex.Pattern;
  */
 public final class HerdGuard implements AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(HerdGuard.class);
   private static final Pattern OPERATION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
   private final HerdGuardConfig config;
@@ -60,6 +64,8 @@ public final class HerdGuard implements AutoCloseable {
   private final Cohort cohort;
   private final Duration startupDelay;
   private final long startedAtNanos;
+  /** A wait nobody explains looks like a hang: the first wait for the startup delay says why, once. */
+  private final AtomicBoolean startupAnnounced = new AtomicBoolean();
 
   private HerdGuard(Builder b) {
     this.config = b.config;
@@ -196,20 +202,35 @@ public final class HerdGuard implements AutoCloseable {
 
   /**
    * Blocks until the startup delay, counted from when the guard was built, has passed; returns at
-   * once after that. Interruptible; holds no monitor.
+   * once after that. Interruptible; holds no monitor. The first wait of a guard is logged at INFO
+   * with its length and the key that sets it, so that it does not look like a hang;
+   * {@code -Dherdguard.startup.max-delay=0} turns the delay off while developing.
+   *
+   * <p>This is the one startup delay of the process: {@link #startupAsync()}, the OkHttp adapter's
+   * startup gate and {@link #periodicCheck periodic checks} all count from the same instant, the
+   * guard's creation, so build the guard early, at start. ({@link StartupJitter}'s own waiting
+   * methods counted from their call and are deprecated for that reason.)
    *
    * @throws InterruptedException if the thread is interrupted while it waits
    */
   public void awaitStartup() throws InterruptedException {
-    lifecycle.sleeper(sleeper, "startup").sleep(startupRemainingNanos());
+    long remaining = startupRemainingNanos();
+    if (remaining > 0) {
+      announceStartup(remaining);
+    }
+    lifecycle.sleeper(sleeper, "startup").sleep(remaining);
   }
 
-  /** Completes when the startup delay has passed, without blocking any thread. */
+  /**
+   * Completes when the startup delay, counted from when the guard was built, has passed, without
+   * blocking any thread. Logged at INFO as {@link #awaitStartup()} is.
+   */
   public CompletableFuture<Void> startupAsync() {
     long remaining = startupRemainingNanos();
     if (remaining <= 0) {
       return CompletableFuture.completedFuture(null);
     }
+    announceStartup(remaining);
     CompletableFuture<Void> ready = new CompletableFuture<>();
     if (!lifecycle.track(ready, "startup")) {
       return ready;
@@ -221,6 +242,16 @@ public final class HerdGuard implements AutoCloseable {
       ready.completeExceptionally(lifecycle.closedException("startup"));
     }
     return ready;
+  }
+
+  private void announceStartup(long remainingNanos) {
+    if (startupAnnounced.compareAndSet(false, true)) {
+      log.info("Waiting {} before the first contact with the server (startup delay drawn in [0, {}], {} mode, "
+              + "herdguard.startup.max-delay): a fleet that restarts together must not reach its server at once; "
+              + "-Dherdguard.startup.max-delay=0 turns it off while developing",
+          Durations.human(Duration.ofNanos(remainingNanos)), Durations.human(config.startupMaxDelay()),
+          config.startupMode().key());
+    }
   }
 
   private long startupRemainingNanos() {
@@ -248,9 +279,20 @@ public final class HerdGuard implements AutoCloseable {
     return cohort;
   }
 
+  private static String exampleStateDir() {
+    try {
+      return HerdGuardConfig.defaultStateDir("myapp").map(Object::toString).orElse("~/.local/state/myapp");
+    } catch (RuntimeException e) {
+      return "~/.local/state/myapp";
+    }
+  }
+
   /**
    * A login token cache configured from {@code herdguard.token.*}, kept in
-   * {@code herdguard.token.file} (or {@code <state-dir>/token}) when either is set.
+   * {@code herdguard.token.file} (or {@code <state-dir>/token}, where the state folder defaults
+   * from {@code herdguard.application}) when either is set. Without a file the token lives in
+   * memory only and every start logs in again, which is what herdguard exists to avoid: that is
+   * logged at WARN, once per cache, with the keys to set.
    *
    * @param login logs in, or refreshes with the previous token
    * @throws NullPointerException if {@code login} is null
@@ -266,7 +308,15 @@ public final class HerdGuard implements AutoCloseable {
         .withDefaultLifetime(config.tokenDefaultLifetime())
         .withExpiryWarning(config.tokenExpiryWarning())
         .withListener(listener);
-    config.tokenFile().ifPresent(b::withFile);
+    if (config.tokenFile().isPresent()) {
+      b.withFile(config.tokenFile().get());
+    } else {
+      // Keeping the token across restarts is what spares the login server a fleet's restart: its
+      // absence must not go unnoticed. Once per cache: an application builds few.
+      log.warn("Token cache without a file: the token is kept in memory only, and every start logs in again. "
+          + "Set herdguard.application (a per-user folder such as {}), herdguard.state-dir or herdguard.token.file",
+          exampleStateDir());
+    }
     if (givenScheduler != null) {
       b.withExecutor(givenScheduler);
     }
@@ -278,6 +328,22 @@ public final class HerdGuard implements AutoCloseable {
    * what is left of the startup delay, then every jittered interval, remembering its last success
    * in {@code herdguard.state-dir} when set. After a failure it backs off from interval/60 up to
    * the interval. Call {@link PeriodicCheck#start()} to start it.
+   *
+   * <pre>{@code
+   * PeriodicCheck updates = guard.periodicCheck("updates", updater::checkNow).start();
+   * }</pre>
+   *
+   * @param name names the check in logs and its state file
+   * @param task the check, often a {@code void} method; an exception counts as a failure and is
+   *     retried with backoff
+   */
+  public PeriodicCheck periodicCheck(String name, CheckedRunnable<?> task) {
+    return periodicCheck(name, PeriodicCheck.callable(task));
+  }
+
+  /**
+   * A periodic check whose task returns a value, which is ignored; otherwise as {@link
+   * #periodicCheck(String, CheckedRunnable)}.
    *
    * @param name names the check in logs and its state file
    * @param task the check; an exception counts as a failure and is retried with backoff

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,7 +32,7 @@ import java.util.stream.Collectors;
  * the classpath, the file named by the system property {@code herdguard.config}, system properties,
  * and environment variables ({@code HERDGUARD_RETRY_MAX_ATTEMPTS} for
  * {@code herdguard.retry.max-attempts}). Each key is listed with its default and rule on its
- * accessor; the README has them in one table.
+ * accessor; docs/configuration.md has them in one table, the contract.
  *
  * <p>The one idea to keep when changing this class: every key is one row of a table that names
  * its builder setter, its parser and its formatter; a property value is parsed and handed to that
@@ -61,6 +62,9 @@ public final class HerdGuardConfig {
   /** The system property that names a configuration file; read by {@link #load()} only. */
   static final String CONFIG_FILE_PROPERTY = "herdguard.config";
   static final Pattern OPERATION_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+  /** It names a folder on every platform: no separator, no space, no leading dot. */
+  static final Pattern APPLICATION_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  static final String APPLICATION_RULE = "1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit";
 
   /**
    * The longest duration any key takes: RetryAfter's own limit, and far inside what a {@code long}
@@ -91,6 +95,10 @@ public final class HerdGuardConfig {
   private static final Setting<Path> STATE_DIR =
       new Setting<>("state-dir", Kind.PATH, null, INSTALLATION_WIDE,
           Builder::withStateDir);
+  // A name, not a folder: the folder follows the platform's conventions (defaultStateDir).
+  private static final Setting<String> APPLICATION =
+      new Setting<>("application", Kind.NAME, null, INSTALLATION_WIDE,
+          Builder::withApplicationName);
   private static final Setting<Duration> STARTUP_MAX_DELAY =
       new Setting<>("startup.max-delay", Kind.DURATION, Duration.ofSeconds(30), INSTALLATION_WIDE,
           Builder::withStartupMaxDelay);
@@ -218,14 +226,20 @@ public final class HerdGuardConfig {
 
   private final Object[] values;
   private final Backoff backoff;
+  /**
+   * The per-user folder for {@code herdguard.application} when {@code herdguard.state-dir} is not
+   * set, resolved once when built, from the environment then; null otherwise. Not a key's value.
+   */
+  private final Path defaultStateDir;
   /** The effective config of each operation with overrides, by name. */
   private final Map<String, HerdGuardConfig> operations;
   /** Each operation's overrides in canonical text, by name, then by key without the prefix. */
   private final Map<String, Map<String, String>> overrides;
 
-  private HerdGuardConfig(
-      Object[] values, Map<String, HerdGuardConfig> operations, Map<String, Map<String, String>> overrides) {
+  private HerdGuardConfig(Object[] values, Path defaultStateDir,
+      Map<String, HerdGuardConfig> operations, Map<String, Map<String, String>> overrides) {
     this.values = values;
+    this.defaultStateDir = defaultStateDir;
     this.backoff = Backoff.of(get(BACKOFF_STRATEGY), get(BACKOFF_BASE), get(BACKOFF_MAX));
     this.operations = Collections.unmodifiableMap(operations);
     this.overrides = Collections.unmodifiableMap(overrides);
@@ -366,12 +380,82 @@ public final class HerdGuardConfig {
 
   /**
    * The folder where herdguard keeps the installation id and, unless {@link #tokenFile()} says
-   * otherwise, the token. Key {@code herdguard.state-dir}; default none. Installation-wide.
+   * otherwise, the token. Key {@code herdguard.state-dir}; when it is not set and
+   * {@link #applicationName()} is, the per-user folder {@link #defaultStateDir(String)} gives for
+   * that name; otherwise none. Installation-wide.
    *
    * @return the folder, or empty
    */
   public Optional<Path> stateDir() {
-    return Optional.ofNullable(get(STATE_DIR));
+    Path dir = get(STATE_DIR);
+    return Optional.ofNullable(dir != null ? dir : defaultStateDir);
+  }
+
+  /**
+   * The application's name, from which the state folder defaults. Key
+   * {@code herdguard.application}; default none. Installation-wide.
+   *
+   * @return the name, or empty
+   */
+  public Optional<String> applicationName() {
+    return Optional.ofNullable(get(APPLICATION));
+  }
+
+  /**
+   * The per-user folder where an application called {@code application} keeps herdguard's state
+   * (the token, the installation id, the hosts' state) on this machine, following the platform's
+   * conventions: {@code $XDG_STATE_HOME/<application>} or {@code ~/.local/state/<application>} on
+   * Linux and other Unix systems (the XDG base directory specification's place for state that
+   * should survive a restart but is not worth a backup), {@code ~/Library/Application
+   * Support/<application>} on macOS, {@code %LOCALAPPDATA%\<application>} on Windows (local, not
+   * roaming: a token belongs to one machine). Nothing is created; herdguard creates the folder,
+   * owner-only, when it first writes there.
+   *
+   * <p>Why a name and not a default folder for everyone: a folder shared by every application
+   * that uses herdguard would share one token file and one installation id between them. Why it
+   * is a key ({@code herdguard.application}, {@link Builder#withApplicationName}) rather than only
+   * this function: so that persistence is on as soon as an application says who it is, and an
+   * operator can still move it with {@code herdguard.state-dir}, which wins.
+   *
+   * @param application the application's name, by the rule of {@code herdguard.application}: 1 to
+   *     64 of {@code A-Z a-z 0-9 . _ -}, starting with a letter or digit
+   * @return the folder, or empty when the user's home folder is not known (a service account
+   *     without one: set {@code herdguard.state-dir})
+   * @throws IllegalArgumentException if {@code application} breaks that rule
+   * @throws NullPointerException if {@code application} is null
+   */
+  public static Optional<Path> defaultStateDir(String application) {
+    Objects.requireNonNull(application, "application");
+    if (!APPLICATION_NAME.matcher(application).matches()) {
+      throw new IllegalArgumentException("application (" + application + ") must be " + APPLICATION_RULE);
+    }
+    return Optional.ofNullable(defaultStateDir(application, System.getProperty("os.name", ""), System::getenv,
+        System.getProperty("user.home")));
+  }
+
+  /** {@link #defaultStateDir(String)} in a given environment, for tests; null when unknown. */
+  static Path defaultStateDir(String application, String osName, Function<String, String> env, String home) {
+    String os = osName.toLowerCase(Locale.ROOT);
+    try {
+      if (os.startsWith("windows")) {
+        String local = env.apply("LOCALAPPDATA");
+        if (local != null && !local.isBlank()) {
+          return Path.of(local, application);
+        }
+        return home == null || home.isBlank() ? null : Path.of(home, "AppData", "Local", application);
+      }
+      if (os.startsWith("mac") || os.startsWith("darwin")) {
+        return home == null || home.isBlank() ? null : Path.of(home, "Library", "Application Support", application);
+      }
+      // The XDG specification: a relative path is invalid and must be ignored.
+      String xdg = env.apply("XDG_STATE_HOME");
+      if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+        return Path.of(xdg, application);
+      }
+      return home == null || home.isBlank() ? null : Path.of(home, ".local", "state", application);
+    } catch (InvalidPathException e) {
+      return null; // an environment that names no valid folder: as if unknown
+    }
   }
 
   /**
@@ -863,6 +947,8 @@ public final class HerdGuardConfig {
     private final List<String> sourceProblems = new ArrayList<>();
     private final List<String> unknownKeys = new ArrayList<>();
     private final Map<String, Map<String, Written>> operations = new TreeMap<>();
+    private Function<String, String> systemProperty = System::getProperty;
+    private Function<String, String> environment = System::getenv;
 
     private Builder() {
       for (Setting<?> s : SETTINGS) {
@@ -872,6 +958,8 @@ public final class HerdGuardConfig {
 
     /** A copy of the values of {@code other}, how they were written included, for an operation. */
     private Builder(Builder other) {
+      this.systemProperty = other.systemProperty;
+      this.environment = other.environment;
       System.arraycopy(other.values, 0, values, 0, values.length);
       System.arraycopy(other.written, 0, written, 0, written.length);
       System.arraycopy(other.labels, 0, labels, 0, labels.length);
@@ -880,13 +968,47 @@ public final class HerdGuardConfig {
     }
 
     /**
-     * Sets {@code herdguard.state-dir}.
+     * Sets {@code herdguard.state-dir}, which wins over the folder {@link #withApplicationName}
+     * gives.
      *
      * @param stateDir the folder, or null for none
      * @return this builder
      */
     public Builder withStateDir(Path stateDir) {
       return put(STATE_DIR, stateDir);
+    }
+
+    /**
+     * Sets {@code herdguard.application}: with it, and no {@code herdguard.state-dir}, herdguard
+     * keeps its state (the token across restarts, the installation id) in the per-user folder
+     * {@link HerdGuardConfig#defaultStateDir(String)} gives, such as {@code ~/.local/state/myapp}.
+     * Checked by {@link #build()}: 1 to 64 of {@code A-Z a-z 0-9 . _ -}, starting with a letter or
+     * digit.
+     *
+     * @param application the application's name, or null for none
+     * @return this builder
+     */
+    public Builder withApplicationName(String application) {
+      return put(APPLICATION, application);
+    }
+
+    /** Where {@link #defaultStateDir()} looks: {@link HerdGuardConfig#load()}'s sources, for tests. */
+    Builder withEnvironment(Function<String, String> systemProperties, Function<String, String> env) {
+      this.systemProperty = Objects.requireNonNull(systemProperties, "systemProperties");
+      this.environment = Objects.requireNonNull(env, "env");
+      return this;
+    }
+
+    /** The per-user folder for the application, when state-dir is not set and the name is valid. */
+    Path defaultStateDir() {
+      Object app = values[APPLICATION.index];
+      if (values[STATE_DIR.index] != null || !(app instanceof String)
+          || !APPLICATION_NAME.matcher((String) app).matches()) {
+        return null;
+      }
+      String os = systemProperty.apply("os.name");
+      return HerdGuardConfig.defaultStateDir((String) app, os == null ? "" : os, environment,
+          systemProperty.apply("user.home"));
     }
 
     /**
@@ -1402,7 +1524,7 @@ public final class HerdGuardConfig {
       Map<String, HerdGuardConfig> built = new TreeMap<>();
       Map<String, Map<String, String>> canonical = new TreeMap<>();
       operationBuilders.forEach((name, ob) -> {
-        built.put(name, new HerdGuardConfig(ob.values.clone(), Map.of(), Map.of()));
+        built.put(name, new HerdGuardConfig(ob.values.clone(), ob.defaultStateDir(), Map.of(), Map.of()));
         Map<String, String> keys = new LinkedHashMap<>();
         for (Setting<?> s : SETTINGS) {
           if (operations.get(name).containsKey(s.name)) {
@@ -1411,7 +1533,7 @@ public final class HerdGuardConfig {
         }
         canonical.put(name, Collections.unmodifiableMap(keys));
       });
-      return new HerdGuardConfig(values.clone(), built, canonical);
+      return new HerdGuardConfig(values.clone(), defaultStateDir(), built, canonical);
     }
 
     private <T> Builder put(Setting<T> s, T value) {
@@ -1502,8 +1624,12 @@ public final class HerdGuardConfig {
     List<String> problems() {
       atLeast(STARTUP_MAX_DELAY, Duration.ZERO);
       atMostMaxDuration(STARTUP_MAX_DELAY);
-      if (v(STARTUP_MODE) == StartupJitter.Mode.STABLE && v(STATE_DIR) == null && !failed[STATE_DIR.index]) {
-        rule(STARTUP_MODE, false, "requires " + STATE_DIR.key + ", where the installation id is kept");
+      String app = v(APPLICATION);
+      rule(APPLICATION, app == null || APPLICATION_NAME.matcher(app).matches(), "must be " + APPLICATION_RULE);
+      if (v(STARTUP_MODE) == StartupJitter.Mode.STABLE && v(STATE_DIR) == null && !failed[STATE_DIR.index]
+          && b.defaultStateDir() == null && !failed[APPLICATION.index]) {
+        rule(STARTUP_MODE, false, "requires " + STATE_DIR.key + " (or " + APPLICATION.key
+            + "), where the installation id is kept");
       }
       above(BACKOFF_BASE, Duration.ZERO);
       atMostMaxDuration(BACKOFF_BASE);
@@ -1661,6 +1787,8 @@ public final class HerdGuardConfig {
     static final Kind<Boolean> BOOLEAN = new Kind<>(Kind::parseBoolean, String::valueOf);
     static final Kind<Double> DOUBLE = new Kind<>(Kind::parseDouble, Kind::formatDouble);
     static final Kind<Path> PATH = new Kind<>(Kind::parsePath, Path::toString);
+    // Checked by the Checker, so that the builder method and a property meet the same rule.
+    static final Kind<String> NAME = new Kind<>(text -> text.isEmpty() ? null : text, text -> text);
     static final Kind<Backoff.Strategy> STRATEGY =
         enumKind(Backoff.Strategy.values(), Backoff.Strategy::key);
     static final Kind<StartupJitter.Mode> MODE =

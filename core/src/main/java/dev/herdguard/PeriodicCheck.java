@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -119,6 +120,8 @@ public final class PeriodicCheck implements AutoCloseable {
   private boolean closed;
   private boolean running;
   private boolean runNowRequested;
+  /** Completed by the next run that starts: what {@link #runNow()} returned since the last one. */
+  private CompletableFuture<Void> requested;
 
   private volatile Instant lastSuccess;
 
@@ -151,6 +154,28 @@ public final class PeriodicCheck implements AutoCloseable {
    */
   public static Builder builder(String name, Callable<?> task) {
     return new Builder(checkName(name), Objects.requireNonNull(task, "task"));
+  }
+
+  /**
+   * A builder for a check called {@code name} that runs {@code task}, which returns nothing:
+   * {@code PeriodicCheck.builder("updates", updater::checkNow)} for a {@code void checkNow() throws
+   * IOException}.
+   *
+   * @param name as {@link #builder(String, Callable)}
+   * @param task the check; an exception is a failure
+   * @throws IllegalArgumentException if {@code name} breaks the rule
+   * @throws NullPointerException if an argument is null
+   */
+  public static Builder builder(String name, CheckedRunnable<?> task) {
+    return builder(name, callable(task));
+  }
+
+  static Callable<Void> callable(CheckedRunnable<?> task) {
+    Objects.requireNonNull(task, "task");
+    return () -> {
+      task.run();
+      return null;
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -287,24 +312,39 @@ public final class PeriodicCheck implements AutoCloseable {
   }
 
   /**
-   * Runs the check as soon as possible instead of at its scheduled time; the schedule then goes on
-   * from that run. If a run is in progress, one more run follows right after it; requests made
-   * during one run are merged into that one.
+   * Runs the check as soon as possible instead of at its scheduled time, and returns a future that
+   * completes when that run has finished; the schedule then goes on from that run. If a run is in
+   * progress, one more run follows right after it; requests made before a run starts are merged
+   * into that one run, and get the same future.
    *
+   * <p>The run happens on the check's scheduler, not on the calling thread. Wait on the future for
+   * a "Check for updates" menu item, or before {@link #close()}, which would otherwise cancel the
+   * run: {@code updates.runNow().join(); updates.close();}. The future completes with
+   * {@code null} when the task succeeded and exceptionally with what it threw when it failed (the
+   * failure is also logged and backed off as usual); it is cancelled when the check is closed
+   * before the run starts.
+   *
+   * @return completes when the requested run has finished
    * @throws IllegalStateException if the check is not started or is closed
+   * @throws RejectedExecutionException if the scheduler refuses the run
    */
-  public void runNow() {
+  public CompletableFuture<Void> runNow() {
     lock.lock();
     try {
       if (closed || !started) {
         throw new IllegalStateException(
             "periodic check '" + name + "' is " + (closed ? "closed" : "not started") + ": runNow() needs a started check");
       }
+      if (requested != null) {
+        return requested; // a run already requested, not started yet: this request is merged into it
+      }
       if (running) {
         runNowRequested = true;
       } else {
         scheduleLocked(Duration.ZERO);
       }
+      requested = new CompletableFuture<>();
+      return requested;
     } finally {
       lock.unlock();
     }
@@ -319,6 +359,7 @@ public final class PeriodicCheck implements AutoCloseable {
   @Override
   public void close() {
     ScheduledExecutorService toShutDown = null;
+    CompletableFuture<Void> pending;
     lock.lock();
     try {
       if (closed) {
@@ -326,6 +367,8 @@ public final class PeriodicCheck implements AutoCloseable {
       }
       closed = true;
       generation++;
+      pending = requested;
+      requested = null;
       if (next != null) {
         next.cancel(false);
         next = null;
@@ -339,6 +382,9 @@ public final class PeriodicCheck implements AutoCloseable {
     }
     if (toShutDown != null) {
       toShutDown.shutdownNow();
+    }
+    if (pending != null) {
+      pending.cancel(false);
     }
     log.debug("Periodic check '{}' closed", name);
   }
@@ -402,6 +448,7 @@ public final class PeriodicCheck implements AutoCloseable {
   }
 
   private void runOnce(long gen) {
+    CompletableFuture<Void> served; // the runNow() requests this run answers
     lock.lock();
     try {
       if (closed || gen != generation) {
@@ -410,6 +457,8 @@ public final class PeriodicCheck implements AutoCloseable {
       running = true;
       next = null;
       nextRun = null;
+      served = requested;
+      requested = null;
     } finally {
       lock.unlock();
     }
@@ -429,6 +478,13 @@ public final class PeriodicCheck implements AutoCloseable {
     if (failure == null) {
       lastSuccess = finished;
       writeRecord(finished);
+    }
+    if (served != null) {
+      if (failure == null) {
+        served.complete(null);
+      } else {
+        served.completeExceptionally(failure);
+      }
     }
 
     Duration delay;
@@ -455,6 +511,10 @@ public final class PeriodicCheck implements AutoCloseable {
         } catch (RejectedExecutionException e) {
           nextRun = null;
           next = null;
+          if (requested != null) {
+            requested.completeExceptionally(e);
+            requested = null;
+          }
           log.error("Periodic check '{}' stopped: its scheduler refused the next run ({})", name, e.getMessage());
           return;
         }

@@ -30,9 +30,17 @@ import java.util.random.RandomGenerator;
  * A {@code max} of zero turns the delay off.
  *
  * <p>The decision, {@link #delay(RandomGenerator)} or {@link #delay(double)}, is a pure function
- * of the draw and is separate from the waiting: {@link #await()} blocks the calling thread,
- * {@link #schedule schedule} and {@link #whenReady whenReady} wait on a scheduler. A fleet
- * simulator can draw delays without waiting for any of them.
+ * of the draw and is separate from the waiting. A fleet simulator draws delays without waiting for
+ * any of them.
+ *
+ * <p><b>Waiting: one startup delay per process, counted from one instant.</b> Wait with
+ * {@link HerdGuard#awaitStartup()} or {@link HerdGuard#startupAsync()}: the guard draws the delay
+ * once, when it is built, and every wait for it (those two, the OkHttp adapter's startup gate, the
+ * first run of a {@link PeriodicCheck}) ends at the same instant, the guard's creation plus the
+ * delay. This class's own waiting methods ({@link #await()}, {@code schedule}, {@code whenReady})
+ * wait the whole delay from their call, so an application that called them some time after
+ * building its guard waited longer than its guard, for the same delay; they are deprecated, and
+ * kept only for source compatibility.
  *
  * <p>Immutable and thread-safe.
  */
@@ -185,9 +193,14 @@ public final class StartupJitter {
    * @return the delay waited
    * @throws InterruptedException if the thread is interrupted before or while waiting; as with
    *     {@link Thread#sleep}, the interrupt status is cleared when this is thrown
+   * @deprecated waits the whole delay from this call, where {@link HerdGuard#awaitStartup()}
+   *     counts from when the guard was built: two waits for one delay that disagree. Use the
+   *     guard's ({@code awaitStartup}, {@code startupAsync}, the OkHttp startup gate), which all
+   *     count from one instant; keep this class for the delay itself ({@link #delay(double)}).
    */
+  @Deprecated
   public Duration await() throws InterruptedException {
-    return await(Randoms.threadLocal());
+    return waitFor(Randoms.threadLocal());
   }
 
   /**
@@ -200,8 +213,17 @@ public final class StartupJitter {
    *     the delay is zero, so that a thread told to stop does not go on to contact the server; as
    *     with {@link Thread#sleep}, the interrupt status is cleared when this is thrown
    * @throws NullPointerException if {@code random} is null
+   * @deprecated waits the whole delay from this call, where {@link HerdGuard#awaitStartup()}
+   *     counts from when the guard was built: two waits for one delay that disagree. Use the
+   *     guard's ({@code awaitStartup}, {@code startupAsync}, the OkHttp startup gate), which all
+   *     count from one instant; keep this class for the delay itself ({@link #delay(double)}).
    */
+  @Deprecated
   public Duration await(RandomGenerator random) throws InterruptedException {
+    return waitFor(random);
+  }
+
+  private Duration waitFor(RandomGenerator random) throws InterruptedException {
     Objects.requireNonNull(random, "random");
     if (Thread.interrupted()) {
       throw new InterruptedException("interrupted before the startup delay");
@@ -218,9 +240,16 @@ public final class StartupJitter {
    * generator shared by herdguard, has passed.
    *
    * @see #schedule(ScheduledExecutorService, RandomGenerator, Runnable)
+   * @deprecated waits the whole delay from this call, where {@link HerdGuard#awaitStartup()}
+   *     counts from when the guard was built: two waits for one delay that disagree. Use the
+   *     guard's ({@code awaitStartup}, {@code startupAsync}, the OkHttp startup gate), which all
+   *     count from one instant; keep this class for the delay itself ({@link #delay(double)}).
    */
+  @Deprecated
   public ScheduledFuture<?> schedule(ScheduledExecutorService executor, Runnable firstContact) {
-    return schedule(executor, Randoms.threadLocal(), firstContact);
+    Objects.requireNonNull(executor, "executor");
+    Objects.requireNonNull(firstContact, "firstContact");
+    return executor.schedule(firstContact, delay(Randoms.threadLocal()).toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -235,7 +264,12 @@ public final class StartupJitter {
    *     {@link ScheduledFuture#getDelay getDelay} tells how long is left
    * @throws NullPointerException if an argument is null
    * @throws RejectedExecutionException if {@code executor} does not take the task
+   * @deprecated waits the whole delay from this call, where {@link HerdGuard#awaitStartup()}
+   *     counts from when the guard was built: two waits for one delay that disagree. Use the
+   *     guard's ({@code awaitStartup}, {@code startupAsync}, the OkHttp startup gate), which all
+   *     count from one instant; keep this class for the delay itself ({@link #delay(double)}).
    */
+  @Deprecated
   public ScheduledFuture<?> schedule(
       ScheduledExecutorService executor, RandomGenerator random, Runnable firstContact) {
     Objects.requireNonNull(executor, "executor");
@@ -248,9 +282,14 @@ public final class StartupJitter {
    * shared by herdguard, has passed.
    *
    * @see #whenReady(ScheduledExecutorService, RandomGenerator)
+   * @deprecated waits the whole delay from this call, where {@link HerdGuard#awaitStartup()}
+   *     counts from when the guard was built: two waits for one delay that disagree. Use the
+   *     guard's ({@code awaitStartup}, {@code startupAsync}, the OkHttp startup gate), which all
+   *     count from one instant; keep this class for the delay itself ({@link #delay(double)}).
    */
+  @Deprecated
   public CompletableFuture<Void> whenReady(ScheduledExecutorService executor) {
-    return whenReady(executor, Randoms.threadLocal());
+    return ready(executor, Randoms.threadLocal());
   }
 
   /**
@@ -267,8 +306,17 @@ public final class StartupJitter {
    * @return a future that completes with {@code null} after the delay
    * @throws NullPointerException if an argument is null
    * @throws RejectedExecutionException if {@code executor} does not take the task
+   * @deprecated waits the whole delay from this call, where {@link HerdGuard#awaitStartup()}
+   *     counts from when the guard was built: two waits for one delay that disagree. Use the
+   *     guard's ({@code awaitStartup}, {@code startupAsync}, the OkHttp startup gate), which all
+   *     count from one instant; keep this class for the delay itself ({@link #delay(double)}).
    */
+  @Deprecated
   public CompletableFuture<Void> whenReady(ScheduledExecutorService executor, RandomGenerator random) {
+    return ready(executor, random);
+  }
+
+  private CompletableFuture<Void> ready(ScheduledExecutorService executor, RandomGenerator random) {
     Objects.requireNonNull(executor, "executor");
     CompletableFuture<Void> ready = new CompletableFuture<>();
     ScheduledFuture<?> task = executor.schedule(() -> {

@@ -43,7 +43,7 @@ class HerdGuardConfigValidationTest {
   @CsvSource(delimiter = '|', value = {
     "herdguard.startup.max-delay | -1s | herdguard.startup.max-delay (-1s) must be >= 0",
     "herdguard.startup.mode | sometimes | herdguard.startup.mode (sometimes) must be one of random, stable",
-    "herdguard.startup.mode | stable | herdguard.startup.mode (stable) requires herdguard.state-dir, where the installation id is kept",
+    "herdguard.startup.mode | stable | herdguard.startup.mode (stable) requires herdguard.state-dir (or herdguard.application), where the installation id is kept",
     "herdguard.backoff.strategy | linear | herdguard.backoff.strategy (linear) must be one of decorrelated-jitter, full-jitter, exponential",
     "herdguard.backoff.base | 0 | herdguard.backoff.base (0) must be > 0",
     "herdguard.backoff.base | PT-1S | herdguard.backoff.base (PT-1S) must be > 0",
@@ -127,7 +127,7 @@ class HerdGuardConfigValidationTest {
         problems(HerdGuardConfig.builder().withRetryBudgetRatio(Double.NaN)));
     assertEquals(List.of("herdguard.retry.budget.min-per-second (Infinity, set in code) must be a finite number >= 0"),
         problems(HerdGuardConfig.builder().withRetryBudgetMinPerSecond(Double.POSITIVE_INFINITY)));
-    assertEquals(List.of("herdguard.startup.mode (stable, set in code) requires herdguard.state-dir, where the installation id is kept"),
+    assertEquals(List.of("herdguard.startup.mode (stable, set in code) requires herdguard.state-dir (or herdguard.application), where the installation id is kept"),
         problems(HerdGuardConfig.builder().withStartupMode(StartupJitter.Mode.STABLE)));
     assertEquals(List.of("herdguard.startup.max-delay (-PT0.000001S, set in code) must be >= 0"),
         problems(HerdGuardConfig.builder().withStartupMaxDelay(Duration.ofNanos(-1000))));

@@ -645,7 +645,7 @@ class PeriodicCheckTest {
       assertEquals(good, PeriodicCheck.builder(good, task).build().name());
     }
     assertThrows(NullPointerException.class, () -> PeriodicCheck.builder(null, task));
-    assertThrows(NullPointerException.class, () -> PeriodicCheck.builder("updates", null));
+    assertThrows(NullPointerException.class, () -> PeriodicCheck.builder("updates", (Callable<?>) null));
 
     PeriodicCheck.Builder b = PeriodicCheck.builder("updates", task);
     assertEquals("check interval (500ms) must be >= 1s",

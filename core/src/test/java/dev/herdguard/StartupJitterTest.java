@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@SuppressWarnings("deprecation") // the waiting methods are deprecated, and still tested
 class StartupJitterTest {
 
   private static final Duration MINUTE = Duration.ofSeconds(60);

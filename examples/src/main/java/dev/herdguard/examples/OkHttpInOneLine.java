@@ -13,7 +13,7 @@ import okhttp3.Response;
  * client builder: a breaker per host, retries with backoff within the host's retry budget,
  * {@code Retry-After} honoured (capped and spread), only for requests that are safe to repeat.
  * OkHttp's own {@code retryOnConnectionFailure} is turned off so that every resend is herdguard's
- * decision (see the README).
+ * decision (see docs/okhttp.md).
  *
  * <p>Run: {@code java -cp examples/target/herdguard-examples.jar dev.herdguard.examples.OkHttpInOneLine <url>}
  */
@@ -27,9 +27,9 @@ public final class OkHttpInOneLine {
     }
   }
 
-  /** One client per application: share it. */
-  static OkHttpClient client(HerdGuard guard) {
-    return HerdGuardOkHttp.install(new OkHttpClient.Builder().retryOnConnectionFailure(false), guard).build();
+  static OkHttpClient client(HerdGuard guard) {           // one client per application: share it
+    return HerdGuardOkHttp.install(
+        new OkHttpClient.Builder().retryOnConnectionFailure(false), guard).build();
   }
 
   static String fetch(OkHttpClient client, String url) throws IOException {

@@ -1,6 +1,7 @@
 package dev.herdguard.examples;
 
 import dev.herdguard.Cohort;
+import dev.herdguard.HerdGuard;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -22,6 +23,31 @@ public final class StagedRollout {
     Cohort cohort = Cohort.load(stateDir);              // the installation id, created once and kept
     for (double percent : new double[] {1, 10, 50, 100}) {
       System.out.printf("rollout at %5.1f%%: %s%n", percent, takesUpdate(cohort, percent) ? "install" : "wait");
+    }
+  }
+
+  /** Turns a feature on for the share of installations the server names, the guard's cohort deciding. */
+  static boolean rollOut(HerdGuard guard, ServerConfig serverConfig, Features features) {
+    Cohort cohort = guard.cohort();                            // needs herdguard.state-dir
+    if (cohort.isIn(serverConfig.rolloutPercent("sync-v2"))) { // 1, then 10, then 100
+      features.useSyncV2();
+    }
+    return features.syncV2;
+  }
+
+  /** What the update server says about each change: the share of installations that get it. */
+  record ServerConfig(java.util.Map<String, Double> rollouts) {
+    double rolloutPercent(String change) {
+      return rollouts.getOrDefault(change, 0.0);
+    }
+  }
+
+  /** The application's switches. */
+  static final class Features {
+    boolean syncV2;
+
+    void useSyncV2() {
+      syncV2 = true;
     }
   }
 

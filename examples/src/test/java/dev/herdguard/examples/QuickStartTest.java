@@ -16,8 +16,8 @@ class QuickStartTest {
         .withBackoffBase(Duration.ofMillis(1))
         .withBackoffMax(Duration.ofMillis(2))
         .build();
-    QuickStart.FlakyLoginServer server = new QuickStart.FlakyLoginServer(1);
-    assertEquals("session-for-alice", QuickStart.login(config, server));
+    QuickStart.LoginClient server = new QuickStart.LoginClient(1);
+    assertEquals(new QuickStart.Session("alice"), QuickStart.login(config, server));
     assertEquals(2, server.calls());
   }
 }

@@ -41,4 +41,15 @@ class StagedRolloutTest {
     assertTrue(Math.abs(atOne - 200) < 60, "1% of 20,000: " + atOne);
     assertTrue(Math.abs(atTen - 2_000) < 200, "10% of 20,000: " + atTen);
   }
+
+  @Test
+  void theGuardsCohortTurnsAFeatureOnAtFullRolloutAndOffAtNone() {
+    try (dev.herdguard.HerdGuard guard = dev.herdguard.HerdGuard.create(
+        dev.herdguard.HerdGuardConfig.builder().withStateDir(stateDir).build())) {
+      assertTrue(StagedRollout.rollOut(guard, new StagedRollout.ServerConfig(java.util.Map.of("sync-v2", 100.0)),
+          new StagedRollout.Features()));
+      assertTrue(!StagedRollout.rollOut(guard, new StagedRollout.ServerConfig(java.util.Map.of()),
+          new StagedRollout.Features()));
+    }
+  }
 }

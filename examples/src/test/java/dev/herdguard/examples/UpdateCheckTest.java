@@ -25,7 +25,13 @@ class UpdateCheckTest {
         .withRandom(new SplittableRandom(6))
         .build();
     List<Long> runs = new ArrayList<>();
-    try (PeriodicCheck updates = UpdateCheck.start(guard, () -> runs.add(time.now()))) {
+    UpdateCheck.Updater updater = new UpdateCheck.Updater() {
+      @Override
+      void checkNow() {
+        runs.add(time.now());
+      }
+    };
+    try (PeriodicCheck updates = UpdateCheck.start(guard, updater)) {
       time.runUntil(Duration.ofHours(25).toMillis(), () -> false);
     }
     assertTrue(runs.get(0) <= 60_000, "first check within the 60 s startup delay: " + runs.get(0));
@@ -35,5 +41,15 @@ class UpdateCheckTest {
           "every period within 6 h +/- 20%: " + Duration.ofMillis(gap));
     }
     assertEquals(true, runs.size() >= 4 && runs.size() <= 6, "checks in 25 hours: " + runs.size());
+  }
+
+  @Test
+  void runNowIsWaitedForBeforeTheCheckIsClosed() {
+    // The README's `updates.runNow(); updates.close();` used to cancel the run it asked for.
+    try (HerdGuard guard = HerdGuard.create(HerdGuardConfig.defaults())) {
+      UpdateCheck.Updater updater = new UpdateCheck.Updater();
+      UpdateCheck.checkNowThenShutDown(guard, updater);
+      assertEquals(1, updater.checks());
+    }
   }
 }

@@ -17,7 +17,8 @@ import okhttp3.Response;
  * HerdGuard#startupDelay() startup delay} has passed, counted from when the guard was built, so a
  * fleet that restarts together spreads its first contact over {@code herdguard.startup.max-delay}
  * instead of logging in within the same second. Once the delay has passed a call goes through at
- * the cost of one volatile read.
+ * the cost of one volatile read. The first call held makes the guard log at INFO how long it waits
+ * and which key sets it ({@code -Dherdguard.startup.max-delay=0} turns it off while developing).
  *
  * <p>A held call waits on its own thread (a dispatcher thread for {@code enqueue}), holding no
  * monitor. {@link Call#cancel()} and the call timeout end the wait within about 10 ms, with no
@@ -30,7 +31,12 @@ import okhttp3.Response;
  */
 public final class StartupGate implements Interceptor {
 
-  private final CompletableFuture<Void> ready;
+  private final HerdGuard guard;
+  /**
+   * Asked of the guard by the first call held, not when the client is built, so that the guard's
+   * INFO line about the wait appears when a call actually waits.
+   */
+  private volatile CompletableFuture<Void> ready;
   /**
    * When the delay has passed at the latest: the gate was made after the guard. Keeps the gate from
    * waiting forever if the guard is closed (its scheduler stopped) before the delay has passed.
@@ -39,10 +45,9 @@ public final class StartupGate implements Interceptor {
   private volatile boolean open;
 
   private StartupGate(HerdGuard guard) {
-    Objects.requireNonNull(guard, "guard");
-    this.ready = guard.startupAsync();
+    this.guard = Objects.requireNonNull(guard, "guard");
     this.latestNanos = System.nanoTime() + guard.startupDelay().toNanos();
-    this.open = ready.isDone();
+    this.open = guard.startupDelay().isZero();
   }
 
   /**
@@ -76,6 +81,11 @@ public final class StartupGate implements Interceptor {
   }
 
   private void await(Call call) throws IOException {
+    CompletableFuture<Void> ready = this.ready;
+    if (ready == null) {
+      // Two first calls racing may both ask: the guard answers both from the same delay.
+      this.ready = ready = guard.startupAsync();
+    }
     try {
       for (long left = latestNanos - System.nanoTime(); !ready.isDone() && left > 0;
           left = latestNanos - System.nanoTime()) {

@@ -105,4 +105,27 @@ class StartupGateTest {
     assertTrue(Thread.interrupted());
     assertEquals(0, server.getRequestCount());
   }
+
+  @Test
+  void theFirstHeldCallMakesTheGuardSayWhyItWaitsNotBuildingTheClient() throws Exception {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      StartupGate gate = gate(Duration.ofHours(1));
+      client = clientBuilder().callTimeout(Duration.ofMillis(200)).addInterceptor(gate).build();
+      String built = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+      assertFalse(built.contains("herdguard.startup.max-delay"), built);
+
+      assertThrows(InterruptedIOException.class, () -> client.newCall(get()).execute());
+      assertThrows(InterruptedIOException.class, () -> client.newCall(get()).execute());
+      String text = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+      long lines = text.lines().filter(l -> l.contains("herdguard.startup.max-delay")).count();
+      assertEquals(1, lines, text);
+      assertTrue(text.contains("before the first contact with the server (startup delay drawn in [0, 1h]"), text);
+      assertTrue(text.contains("-Dherdguard.startup.max-delay=0 turns it off while developing"), text);
+    } finally {
+      System.setErr(original);
+    }
+  }
 }
