@@ -55,7 +55,8 @@ class HerdGuardTest {
     HerdGuard restarted = HerdGuard.builder(config).withClock(clock).withRandom(new SplittableRandom(9)).build();
     assertEquals(first.cohort(), restarted.cohort());
     assertEquals(first.startupDelay(), restarted.startupDelay());
-    assertEquals(StartupJitter.stable(Duration.ofSeconds(60), first.cohort()).delay(0.0), first.startupDelay());
+    assertEquals(StartupJitter.stable(HerdGuardConfig.defaults().startupMaxDelay(), first.cohort()).delay(0.0),
+        first.startupDelay());
     assertTrue(Files.exists(stateDir.resolve("installation-id")));
   }
 
