@@ -175,6 +175,13 @@ class SendAsyncTest {
     assertTrue(call.cancel(true));
     assertThrows(CancellationException.class, call::join);
     assertEquals(List.of(Duration.ofSeconds(60)), scheduler.delays);
+    // The retry can be scheduled, on the client's thread that got the 503, a moment before the
+    // guarded step is the one a cancel reaches; the adapter then cancels it as it takes that step.
+    // So wait for the cancel to arrive (bounded, so a bug fails rather than hangs), not for a time.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!scheduler.scheduled.get(0).isCancelled() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
     assertTrue(scheduler.scheduled.get(0).isCancelled(), "the pending retry was cancelled");
     scheduler.release();
     assertEquals(1, server.getRequestCount());
