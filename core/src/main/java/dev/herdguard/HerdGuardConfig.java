@@ -100,7 +100,7 @@ public final class HerdGuardConfig {
       new Setting<>("application", Kind.NAME, null, INSTALLATION_WIDE,
           Builder::withApplicationName);
   private static final Setting<Duration> STARTUP_MAX_DELAY =
-      new Setting<>("startup.max-delay", Kind.DURATION, Duration.ofSeconds(30), INSTALLATION_WIDE,
+      new Setting<>("startup.max-delay", Kind.DURATION, Duration.ofSeconds(60), INSTALLATION_WIDE,
           Builder::withStartupMaxDelay);
   private static final Setting<StartupJitter.Mode> STARTUP_MODE =
       new Setting<>("startup.mode", Kind.MODE, StartupJitter.Mode.RANDOM, INSTALLATION_WIDE,
@@ -460,7 +460,7 @@ public final class HerdGuardConfig {
 
   /**
    * Upper bound of the delay before the first contact after start; zero turns the delay off. Key
-   * {@code herdguard.startup.max-delay}; default {@code 30s}; must be {@code >= 0} and {@code <= 365d}.
+   * {@code herdguard.startup.max-delay}; default {@code 60s}; must be {@code >= 0} and {@code <= 365d}.
    * Installation-wide.
    *
    * @return the bound

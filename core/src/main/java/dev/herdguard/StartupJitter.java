@@ -18,7 +18,7 @@ import java.util.random.RandomGenerator;
  * <p>When a patch reboots a fleet, every client starts within minutes and, without a delay, logs
  * in within the same seconds. Waiting a delay spread over {@code [0, max]} turns that spike into a
  * flat load of about {@code fleet / max} per second. Two modes
- * ({@code herdguard.startup.mode}, window {@code herdguard.startup.max-delay}, default 30 s):
+ * ({@code herdguard.startup.mode}, window {@code herdguard.startup.max-delay}, default 60 s):
  * <ul>
  *   <li>{@link #random random}: a fresh uniform draw at every start. Needs no state.
  *   <li>{@link #stable stable}: {@code max * f}, where {@code f} in {@code [0, 1)} is a hash of the

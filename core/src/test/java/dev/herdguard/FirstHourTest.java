@@ -47,7 +47,7 @@ class FirstHourTest {
 
   @Test
   void theFirstStartupWaitSaysHowLongWhichKeyAndHowToTurnItOff() throws Exception {
-    HerdGuard guard = guard(HerdGuardConfig.defaults()); // 30s max, draw 0.5: 15s
+    HerdGuard guard = guard(HerdGuardConfig.defaults()); // 60s max, draw 0.5: 30s
     try (LogCapture logs = new LogCapture()) {
       guard.awaitStartup();
       guard.awaitStartup(); // passed: no wait, no line
@@ -56,11 +56,11 @@ class FirstHourTest {
       assertEquals(1, lines.size(), logs.text());
       String line = lines.get(0);
       assertTrue(line.contains("INFO"), line);
-      assertTrue(line.contains("Waiting 15s before the first contact"), line);
-      assertTrue(line.contains("[0, 30s]"), line);
+      assertTrue(line.contains("Waiting 30s before the first contact"), line);
+      assertTrue(line.contains("[0, 1m]"), line);
       assertTrue(line.contains("-Dherdguard.startup.max-delay=0 turns it off while developing"), line);
     }
-    assertEquals(List.of(Duration.ofSeconds(15).toNanos(), 0L), slept);
+    assertEquals(List.of(Duration.ofSeconds(30).toNanos(), 0L), slept);
   }
 
   @Test
@@ -69,7 +69,7 @@ class FirstHourTest {
     try (LogCapture logs = new LogCapture()) {
       CompletableFuture<Void> ready = guard.startupAsync();
       guard.startupAsync();
-      assertEquals(1, logs.lines("Waiting 15s before the first contact").size(), logs.text());
+      assertEquals(1, logs.lines("Waiting 30s before the first contact").size(), logs.text());
       scheduler.advance(Duration.ofSeconds(30));
       assertTrue(ready.isDone());
     }
@@ -251,14 +251,14 @@ class FirstHourTest {
 
   @Test
   void everyWaitForTheStartupDelayEndsAtTheSameInstant() throws Exception {
-    HerdGuard guard = guard(HerdGuardConfig.defaults()); // 15s from the guard's creation
+    HerdGuard guard = guard(HerdGuardConfig.defaults()); // 30s from the guard's creation
     long built = clock.nanos();
-    clock.advance(Duration.ofSeconds(6)); // the application takes a while to get going
+    clock.advance(Duration.ofSeconds(12)); // the application takes a while to get going
     CompletableFuture<Void> ready = guard.startupAsync();
     PeriodicCheck check = guard.periodicCheck("updates", () -> { }).start();
-    assertEquals(clock.instant().plusSeconds(9), check.nextRun().orElseThrow());
+    assertEquals(clock.instant().plusSeconds(18), check.nextRun().orElseThrow());
     guard.awaitStartup();
-    assertEquals(Duration.ofSeconds(15).toNanos(), clock.nanos() - built);
+    assertEquals(Duration.ofSeconds(30).toNanos(), clock.nanos() - built);
     scheduler.runDue();
     assertTrue(ready.isDone());
     check.close();

@@ -85,7 +85,7 @@ class HerdGuardConfigTest {
   void defaultsAreTheDocumentedOnes() {
     HerdGuardConfig c = HerdGuardConfig.defaults();
     assertEquals(Optional.empty(), c.stateDir());
-    assertEquals(Duration.ofSeconds(30), c.startupMaxDelay());
+    assertEquals(Duration.ofSeconds(60), c.startupMaxDelay());
     assertEquals(StartupJitter.Mode.RANDOM, c.startupMode());
     assertEquals(Backoff.Strategy.DECORRELATED_JITTER, c.backoffStrategy());
     assertEquals(Duration.ofMillis(500), c.backoffBase());
@@ -500,7 +500,7 @@ class HerdGuardConfigTest {
         .withOperation("login", Map.of("retry.max-attempts", "10"))
         .build();
     String s = c.toString();
-    assertTrue(s.startsWith("HerdGuardConfig{herdguard.state-dir=/var/lib/app, herdguard.startup.max-delay=30s, "
+    assertTrue(s.startsWith("HerdGuardConfig{herdguard.state-dir=/var/lib/app, herdguard.startup.max-delay=1m, "
         + "herdguard.startup.mode=random, herdguard.backoff.strategy=decorrelated-jitter, herdguard.backoff.base=500ms, "), s);
     assertTrue(s.endsWith("herdguard.check.interval=6h, herdguard.check.spread=0.2, herdguard.host.enabled=true, "
         + "herdguard.host.min-failures=2, herdguard.host.min-streak=1s, herdguard.host.base=1s, "

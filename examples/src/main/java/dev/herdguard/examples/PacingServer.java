@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  * {@code 1/capacity} later, and so on, so that the returns arrive at the server's capacity. herdguard
  * honours the hint for every call to the host, spread over {@code [h, 1.2h]}, which smooths the
  * returns without undoing the pacing. In the fleet simulator a pacing server gets a bunched fleet of
- * 100,000 online within 1.02 times the ideal, with under 1% of its work wasted
+ * 100,000 online within 1.03 times the ideal, with under 1% of its work wasted
  * ({@code bin/demo bunched-reboot --server pacing}).
  *
  * <p>{@link Pacer} is the whole idea and has no dependency; {@link #main} puts it in front of a

@@ -42,11 +42,11 @@ import java.util.Optional;
  * 4 s queue and 1 s naive retry stand for 30 s, 12 s, 24 s and 6 s, and its fleet, which needs 10 s
  * of the server's capacity to log in, stands for one that needs a minute (30,000 clients against
  * 500 logins/s). herdguard's settings measured in minutes are divided by the same {@code
- * --time-scale} so that they mean the same to that fleet: {@code startup.max-delay} 30s to 5s,
+ * --time-scale} so that they mean the same to that fleet: {@code startup.max-delay} 60s to 10s,
  * {@code backoff.max} 60s to 10s, {@code breaker.open-wait} 30s to 5s, {@code retry.max-duration}
  * 5m to 50s. The sub-second ones ({@code backoff.base} 500ms) and the rest are the library's
- * defaults. The startup delay is what carries the cold run: spread over 5 s beside its 5 s of
- * reboots, the fleet arrives at about the server's capacity. A fleet that needs more of the server than the delay spreads
+ * defaults. The startup delay is what carries the cold run: spread over 10 s, the fleet arrives at
+ * about the server's capacity. A fleet that needs more of the server than the delay spreads
  * (100,000 clients against 500 logins/s need 200 s) is the fleet simulator's case; here {@code
  * --time-scale 60 --threads 2500} shows it. See {@link LoginServer} for the server's model, {@link
  * NaiveFleet} and {@link GuardedFleet} for the clients.
@@ -380,7 +380,7 @@ public final class LoopbackDemo {
         "                    [--limit 40s] [--threads 256] [--seed 2007] [--dir <token folder>]",
         "                    [--runs naive,off,cold,warm] [--bunched]",
         "--bunched: 6,000 clients against 100 logins/s, a minute of the server's work, restart within the",
-        "           5 s startup delay: more bunched than it was sized for; runs naive,off,cold for 2m each",
+        "           10 s startup delay: more bunched than it was sized for; runs naive,off,cold for 2m each",
         "durations: 250ms, 5s, 1m");
 
     private static final List<String> RUNS = List.of("naive", "cold", "warm");

@@ -69,7 +69,7 @@ class LoopbackPartsTest {
   void herdguardsMinuteScaleSettingsAreDividedByTheTimeScaleAndTheRestAreDefaults() {
     HerdGuardConfig c = Options.defaults().herdguardConfig();
     HerdGuardConfig d = HerdGuardConfig.defaults();
-    assertEquals(Duration.ofSeconds(5), c.startupMaxDelay());
+    assertEquals(Duration.ofSeconds(10), c.startupMaxDelay());
     assertEquals(Duration.ofSeconds(10), c.backoffMax());
     assertEquals(Duration.ofSeconds(5), c.breakerOpenWait());
     assertEquals(Duration.ofSeconds(50), c.retryMaxDuration());
