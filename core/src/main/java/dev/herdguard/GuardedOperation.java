@@ -239,17 +239,15 @@ public final class GuardedOperation {
       // The host's wait gates every attempt, a new call's first one included; healthy, it is one
       // read. Waited once per attempt: a retry's wait already covers it (see retryDelayNanos).
       HostState.Streak seen = host.current();
-      if (seen != null && !waited) {
-        long wait = host.waitNanos(seen);
-        if (wait > 0) {
-          if (attempts == null) {
-            attempts = new Attempts(startNanos);
-          }
-          long hold = hostWaitNanos(attempts, wait, control);
-          announceLongWait(hold);
-          control.await(hold);
-          seen = host.current();
+      long wait = waited ? 0 : host.waitNanos(seen);
+      if (wait > 0) {
+        if (attempts == null) {
+          attempts = new Attempts(startNanos);
         }
+        long hold = hostWaitNanos(attempts, wait, control);
+        announceLongWait(hold);
+        control.await(hold);
+        seen = host.current();
       }
       waited = false;
       if (!breaker.tryAcquirePermission()) {
@@ -664,16 +662,14 @@ public final class GuardedOperation {
         return;
       }
       HostState.Streak seen = host.current();
-      if (seen != null && !waited) {
-        long wait = host.waitNanos(seen);
-        if (wait > 0) {
-          try {
-            schedule(hostWaitNanos(attempts, wait, control));
-          } catch (HerdGuardException stop) {
-            result.completeExceptionally(stop);
-          }
-          return;
+      long wait = waited ? 0 : host.waitNanos(seen);
+      if (wait > 0) {
+        try {
+          schedule(hostWaitNanos(attempts, wait, control));
+        } catch (HerdGuardException stop) {
+          result.completeExceptionally(stop);
         }
+        return;
       }
       waited = false;
       try {

@@ -371,10 +371,8 @@ public final class FleetSimulator {
   // ------------------------------------------------------------------ self-healing
 
   /** The host-state-off configuration: what herdguard did before it kept state per host. */
-  static HerdGuardConfig hostStateOff(HerdGuardConfig c) {
-    Properties p = c.toProperties();
-    p.setProperty("herdguard.host.enabled", "false");
-    return HerdGuardConfig.fromProperties(p);
+  public static HerdGuardConfig hostStateOff(HerdGuardConfig c) {
+    return c.toBuilder().withHostEnabled(false).build();
   }
 
   /** The settings of a self-healing scenario from its flags. */

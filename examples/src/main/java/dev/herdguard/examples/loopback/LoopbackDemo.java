@@ -2,6 +2,7 @@ package dev.herdguard.examples.loopback;
 
 import dev.herdguard.HerdGuardConfig;
 import dev.herdguard.examples.fleet.Flags;
+import dev.herdguard.examples.fleet.FleetSimulator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -104,7 +105,7 @@ public final class LoopbackDemo {
     try {
       for (String run : options.runs()) {
         Row row = "naive".equals(run) ? runNaive(options, reboots)
-            : "off".equals(run) ? runGuarded(options, hostStateOff(config), dir.resolve("off"), run, reboots)
+            : "off".equals(run) ? runGuarded(options, FleetSimulator.hostStateOff(config), dir.resolve("off"), run, reboots)
             : runGuarded(options, config, dir, run, reboots);
         rows.add(row);
         out.printf(Locale.ROOT, "  %-9s %-5s done in %4.1fs: %s%n", row.policy(), row.tokens(),
@@ -119,11 +120,6 @@ public final class LoopbackDemo {
     out.println();
     printTable(report, out);
     return report;
-  }
-
-  /** herdguard as it was before host state: each call on its own, timeouts never growing. */
-  static HerdGuardConfig hostStateOff(HerdGuardConfig c) {
-    return c.toBuilder().withHostEnabled(false).build();
   }
 
   private static void describe(Options o, HerdGuardConfig c, Path dir, PrintStream out) {
